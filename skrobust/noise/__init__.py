@@ -1,0 +1,23 @@
+"""Label noise: simulate it, estimate its rates, and weight losses against it."""
+
+from ._rates import clean_label_posterior, estimate_noise_rates, importance_weights
+from ._simulate import (
+    flip_labels,
+    instance_noise,
+    pair_noise,
+    pair_transition_matrix,
+    symmetric_noise,
+    symmetric_transition_matrix,
+)
+
+__all__ = [
+    "clean_label_posterior",
+    "estimate_noise_rates",
+    "flip_labels",
+    "importance_weights",
+    "instance_noise",
+    "pair_noise",
+    "pair_transition_matrix",
+    "symmetric_noise",
+    "symmetric_transition_matrix",
+]

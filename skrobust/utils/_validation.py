@@ -1,0 +1,76 @@
+"""Input checks shared across skrobust; each raises a message naming the problem."""
+
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import column_or_1d
+
+
+def check_binary_scores(y, scores):
+    """Return ``(y_is_positive, scores)`` for binary labels and 1-D scores."""
+    y = column_or_1d(y, warn=True)
+    scores = column_or_1d(scores, warn=True)
+    if y.shape[0] != scores.shape[0]:
+        raise ValueError(
+            f"y and scores have different lengths: {y.shape[0]} and {scores.shape[0]}."
+        )
+    if y.shape[0] == 0:
+        raise ValueError("y is empty.")
+    classes = np.unique(y)
+    if classes.shape[0] != 2:
+        raise ValueError(
+            f"y must hold exactly two classes, got {classes.shape[0]}: {classes[:5]}."
+        )
+    try:
+        scores = np.asarray(scores, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("scores must be numeric.") from exc
+    if not np.all(np.isfinite(scores)):
+        raise ValueError("scores contain NaN or infinity.")
+    return y == classes[1], scores
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Return float64 sample weights of length ``n_samples`` (ones if None)."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    if isinstance(sample_weight, numbers.Number):
+        sample_weight = np.full(n_samples, sample_weight, dtype=float)
+    try:
+        sample_weight = np.asarray(sample_weight, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("sample_weight must be numeric.") from exc
+    if sample_weight.ndim != 1 or sample_weight.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight.shape == {sample_weight.shape}, expected ({n_samples},)!"
+        )
+    if not np.all(np.isfinite(sample_weight)):
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    return sample_weight
+
+
+def check_positive_scalar(value, name, *, allow_inf=False):
+    """Check ``value`` is a real number > 0; return it as float."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a real number, got {value!r}.")
+    if not value > 0 or (np.isinf(value) and not allow_inf):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
+    return float(value)
+
+
+def check_positive_int(value, name):
+    """Check ``value`` is an integer >= 1."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}.")
+    return int(value)
+
+
+def check_option(value, name, options):
+    """Check ``value`` is one of ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}.")
+    return value
