@@ -103,8 +103,19 @@ def _step(beta, G, q, a, b, loss):
 
 @njit(cache=True, nogil=True)
 def dual_coordinate_descent(
-    data, indices, indptr, n_features, y, cost, cost_flipped, loss, bias_scale, tol,
-    max_iter, shrinking, seed,
+    data,
+    indices,
+    indptr,
+    n_features,
+    y,
+    cost,
+    cost_flipped,
+    loss,
+    bias_scale,
+    tol,
+    max_iter,
+    shrinking,
+    seed,
 ):
     """Solve the dual above from ``beta = 0``.
 
@@ -139,7 +150,9 @@ def dual_coordinate_descent(
             i = index[s]
             a = cost[i]
             b = cost_flipped[i]
-            G = y[i] * (row_dot(data, indices, indptr, i, w) + w[n_features] * bias_scale)
+            G = y[i] * (
+                row_dot(data, indices, indptr, i, w) + w[n_features] * bias_scale
+            )
             g = _dual_gradient(beta[i], G, a, b, loss)
             lower, upper = _bounds(a, b, loss)
             pg = g

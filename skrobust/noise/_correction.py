@@ -21,7 +21,9 @@ def check_noise_rates(noise_rates, n_classes):
     if noise_rates is None or (isinstance(noise_rates, str) and noise_rates == "auto"):
         return noise_rates
     if isinstance(noise_rates, str):
-        raise ValueError(f"noise_rates must be None, 'auto' or numbers, got {noise_rates!r}.")
+        raise ValueError(
+            f"noise_rates must be None, 'auto' or numbers, got {noise_rates!r}."
+        )
     if isinstance(noise_rates, numbers.Real) and not isinstance(noise_rates, bool):
         limit = (n_classes - 1) / n_classes
         if not 0 <= noise_rates < limit:
@@ -84,14 +86,15 @@ def ovr_noise_rates(transition, noisy_prior):
     return rates
 
 
-def correction_posteriors(y_encoded, oof_scores, rates=None):
+def correction_posteriors(y_encoded, oof_scores, rates, sample_weight):
     """Per-problem posteriors that each sample's label is right, and the rates.
 
     ``y_encoded`` holds class indices, ``oof_scores`` the out-of-sample scores of
     shape (n_samples, n_problems): one column for two classes (class 1
     positive), else one per class (one-vs-rest). ``rates`` of shape
     (n_problems, 2) are the flip rates to use, or None to estimate them from
-    the scores. Returns ``(posteriors, rates)`` of shapes
+    the scores; ``sample_weight`` weighs the samples in those fits. Returns
+    ``(posteriors, rates)`` of shapes
     (n_problems, n_samples) and (n_problems, 2); ``posteriors[k, i]`` is the
     probability that sample i's binary label in problem k is the true one.
     """
@@ -101,15 +104,19 @@ def correction_posteriors(y_encoded, oof_scores, rates=None):
     for k in range(n_problems):
         positive = y_encoded == (1 if n_problems == 1 else k)
         if rates is None:
-            used[k] = estimate_noise_rates(positive, oof_scores[:, k])
+            used[k] = estimate_noise_rates(
+                positive, oof_scores[:, k], sample_weight=sample_weight
+            )
         else:
             used[k] = rates[k]
-        posteriors[k] = clean_label_posterior(positive, oof_scores[:, k], used[k])
+        posteriors[k] = clean_label_posterior(
+            positive, oof_scores[:, k], used[k], sample_weight=sample_weight
+        )
     return posteriors, used
 
 
-def expected_accuracy(y_encoded, predicted, posteriors):
-    """Expected number of correct predictions on the unseen clean labels.
+def expected_accuracy(y_encoded, predicted, posteriors, sample_weight):
+    """Expected weight of the correct predictions on the unseen clean labels.
 
     A prediction equal to the given label is right with that label's
     posterior; a different prediction ``k`` is right when problem ``k``'s
@@ -122,4 +129,4 @@ def expected_accuracy(y_encoded, predicted, posteriors):
     else:
         own = posteriors[y_encoded, np.arange(n)]
         other = posteriors[predicted, np.arange(n)]
-    return np.sum(np.where(same, own, 1.0 - other))
+    return sample_weight @ np.where(same, own, 1.0 - other)

@@ -18,47 +18,64 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from ..utils._validation import check_binary_scores
+from ..utils._validation import check_binary_scores, check_sample_weight
 
 _MAX_RATE = 0.49
 
 
-def _noisy_posterior(params, s, rates):
-    a, b = params[:2]
-    rho_neg, rho_pos = rates
-    return rho_neg + (1.0 - rho_neg - rho_pos) * expit(a * s + b)
-
-
-def _fit_noisy_sigmoid(s, y_pos, rates=None, start_rates=(0.01, 0.01)):
-    """Fit ``(a, b)`` or ``(a, b, rho_neg, rho_pos)`` by maximum likelihood.
+def _fit_noisy_sigmoid(s, y_pos, weight, rates=None, start_rates=(0.01, 0.01)):
+    """Fit ``(a, b)`` or ``(a, b, rho_neg, rho_pos)`` by weighted maximum likelihood.
 
     ``s`` is standardised, ``y_pos`` boolean; with ``rates`` None the rates are
     free parameters started at ``start_rates``. Returns the parameter vector.
     """
 
     def nll(params):
-        r = params[2:] if rates is None else rates
-        p = _noisy_posterior(params, s, r)
+        rho_neg, rho_pos = params[2:] if rates is None else rates
+        p = rho_neg + (1.0 - rho_neg - rho_pos) * expit(params[0] * s + params[1])
         p = np.clip(p, 1e-12, 1.0 - 1e-12)
-        return -np.sum(np.where(y_pos, np.log(p), np.log1p(-p)))
+        return -weight @ np.where(y_pos, np.log(p), np.log1p(-p))
 
     # start from plain Platt scaling on the standardised score
-    prior = np.clip(y_pos.mean(), 1e-3, 1 - 1e-3)
+    prior = np.clip(weight @ y_pos / weight.sum(), 1e-3, 1 - 1e-3)
     x0 = [1.0, np.log(prior / (1 - prior))]
     bounds = [(None, None), (None, None)]
     if rates is None:
         x0 += list(np.clip(start_rates, 0.0, _MAX_RATE))
         bounds += [(0.0, _MAX_RATE), (0.0, _MAX_RATE)]
-    res = minimize(nll, x0, method="L-BFGS-B", bounds=bounds)
-    return res.x
+    # a tight tolerance is cheap with at most four parameters, and makes the
+    # fit independent of how the samples are ordered or repeated
+    options = {"ftol": 1e-15, "gtol": 1e-10}
+    return minimize(nll, x0, method="L-BFGS-B", bounds=bounds, options=options).x
 
 
-def _standardise(scores):
-    scale = scores.std()
-    return (scores - scores.mean()) / (scale if scale > 0 else 1.0)
+def _standardise(scores, weight):
+    mean = weight @ scores / weight.sum()
+    scale = np.sqrt(weight @ (scores - mean) ** 2 / weight.sum())
+    return (scores - mean) / (scale if scale > 0 else 1.0)
 
 
-def estimate_noise_rates(y, scores, *, method="anchor", quantile=0.05):
+def _anchor_shares(scores, y_pos, weight, quantile):
+    """Weighted share of positives in the lowest and of negatives in the highest
+    ``quantile`` of the score mass (at least 10 samples' worth); a sample on
+    the boundary counts in part, so integer weights act as repetitions."""
+    total = weight.sum()
+    mass = max(quantile * total, min(10.0 * total / len(weight), total / 2))
+    shares = []
+    for order, wanted in (
+        (np.argsort(scores, kind="stable"), y_pos),
+        (np.argsort(-scores, kind="stable"), ~y_pos),
+    ):
+        w = weight[order]
+        before = np.cumsum(w) - w
+        part = np.clip(mass - before, 0.0, w)
+        shares.append(part @ wanted[order] / mass)
+    return np.clip(shares, 0.0, _MAX_RATE)
+
+
+def estimate_noise_rates(
+    y, scores, *, method="anchor", quantile=0.05, sample_weight=None
+):
     """Estimate binary class-conditional flip rates from out-of-sample scores.
 
     Parameters
@@ -85,6 +102,8 @@ def estimate_noise_rates(y, scores, *, method="anchor", quantile=0.05):
     quantile : float in (0, 0.5), default=0.05
         Share of samples at each end of the score range taken as anchor
         points; at least 10 samples are used.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; an integer weight counts as that many copies.
 
     Returns
     -------
@@ -114,6 +133,7 @@ def estimate_noise_rates(y, scores, *, method="anchor", quantile=0.05):
     array([0.1, 0.3])
     """
     y_pos, scores = check_binary_scores(y, scores)
+    weight = check_sample_weight(sample_weight, len(scores))
     if method not in ("anchor", "likelihood"):
         raise ValueError(f"method must be 'anchor' or 'likelihood', got {method!r}.")
     if (
@@ -122,22 +142,20 @@ def estimate_noise_rates(y, scores, *, method="anchor", quantile=0.05):
         or not 0 < quantile < 0.5
     ):
         raise ValueError(f"quantile must be a number in (0, 0.5), got {quantile!r}.")
-    k = max(int(round(quantile * len(scores))), min(10, len(scores) // 2))
-    order = np.argsort(scores, kind="stable")
-    anchor = np.clip(
-        [y_pos[order[:k]].mean(), 1.0 - y_pos[order[-k:]].mean()], 0.0, _MAX_RATE
-    )
+    anchor = _anchor_shares(scores, y_pos, weight, quantile)
     if method == "anchor":
         return anchor
-    return _fit_noisy_sigmoid(_standardise(scores), y_pos, start_rates=anchor)[2:]
+    s = _standardise(scores, weight)
+    return _fit_noisy_sigmoid(s, y_pos, weight, start_rates=anchor)[2:]
 
 
-def _posteriors(y, scores, noise_rates):
+def _posteriors(y, scores, noise_rates, sample_weight):
     """Return ``(y_pos, P(y = y_i | x_i), P(noisy = y_i | x_i), rates)``."""
     y_pos, scores = check_binary_scores(y, scores)
     rates = check_rate_pair(noise_rates, max_rate=1.0)
-    s = _standardise(scores)
-    a, b = _fit_noisy_sigmoid(s, y_pos, rates)
+    weight = check_sample_weight(sample_weight, len(scores))
+    s = _standardise(scores, weight)
+    a, b = _fit_noisy_sigmoid(s, y_pos, weight, rates)
     eta = expit(a * s + b)
     rho_neg, rho_pos = rates
     clean = np.where(y_pos, eta, 1.0 - eta)
@@ -145,7 +163,7 @@ def _posteriors(y, scores, noise_rates):
     return y_pos, clean, noisy, rates
 
 
-def importance_weights(y, scores, noise_rates):
+def importance_weights(y, scores, noise_rates, *, sample_weight=None):
     """Liu-Tao importance weights that turn a noisy-label loss into a clean one.
 
     Each sample gets ``beta_i = P(y = y_i | x_i) / P(noisy = y_i | x_i)``: the
@@ -164,6 +182,8 @@ def importance_weights(y, scores, noise_rates):
     noise_rates : array-like of shape (2,)
         ``(rho_neg, rho_pos)`` as returned by :func:`estimate_noise_rates`;
         each in [0, 1) with a sum below 1.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples in the fit of the posterior.
 
     Returns
     -------
@@ -189,11 +209,11 @@ def importance_weights(y, scores, noise_rates):
     >>> bool(w[6] < 0.5 < w[0]) and bool(w[7] < 0.5 < w[5])
     True
     """
-    _, clean, noisy, _ = _posteriors(y, scores, noise_rates)
+    _, clean, noisy, _ = _posteriors(y, scores, noise_rates, sample_weight)
     return clean / noisy
 
 
-def clean_label_posterior(y, scores, noise_rates):
+def clean_label_posterior(y, scores, noise_rates, *, sample_weight=None):
     """Probability that each given (noisy) label is the true label.
 
     By Bayes' rule under class-conditional noise,
@@ -215,6 +235,8 @@ def clean_label_posterior(y, scores, noise_rates):
     noise_rates : array-like of shape (2,)
         ``(rho_neg, rho_pos)`` as returned by :func:`estimate_noise_rates`;
         each in [0, 1) with a sum below 1.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Weights of the samples in the fit of the posterior.
 
     Returns
     -------
@@ -240,7 +262,9 @@ def clean_label_posterior(y, scores, noise_rates):
     >>> bool(p[6] < 0.5 < p[0]) and bool(p[7] < 0.5 < p[5])
     True
     """
-    y_pos, clean, noisy, (rho_neg, rho_pos) = _posteriors(y, scores, noise_rates)
+    y_pos, clean, noisy, (rho_neg, rho_pos) = _posteriors(
+        y, scores, noise_rates, sample_weight
+    )
     keep = np.where(y_pos, 1.0 - rho_pos, 1.0 - rho_neg)
     return np.clip(keep * clean / noisy, 0.0, 1.0)
 

@@ -4,11 +4,10 @@ import numbers
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -30,10 +29,6 @@ from ..utils._validation import (
     check_sample_weight,
 )
 
-# Above this many features the explicit Hessian of the primal Newton solver
-# costs more than dual coordinate descent (measured in benchmarks/linear_svm.py).
-_PRIMAL_MAX_FEATURES = 500
-
 # The first scoring round of the noise correction fits C times each of these
 # factors out of fold and keeps the most accurate on the noisy labels: a model
 # trained on noisy labels ranks best when more regularised than the final one.
@@ -50,12 +45,14 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
     hinge or squared-hinge loss, one-vs-rest for more than two classes) with
     its own Numba solvers. With ``noise_rates="auto"`` (the default) it first
     scores every training sample out of fold, estimates how often each
-    class's labels were flipped, and refits with every sample's loss weighted
-    by the Liu-Tao importance weight ``P(y_i | x_i) / P(noisy y_i | x_i)``:
-    samples the out-of-fold model contradicts count little, and the expected
-    weighted loss equals the loss on clean labels. The weighted problem stays
-    a convex SVM. With ``noise_rates=None`` it is a plain linear SVM that
-    solves the same problem as ``LinearSVC``.
+    class's labels were flipped, and computes for every sample the posterior
+    probability that its label is the true one. The final SVM minimises the
+    expected loss over the unknown true labels: each sample's own label costs
+    ``C * posterior`` and the opposite label ``C * (1 - posterior)``, so that
+    a sample the out-of-fold model contradicts pulls towards the class it
+    probably belongs to. The problem stays a convex SVM. With
+    ``noise_rates=None`` it is a plain linear SVM that solves the same
+    problem as ``LinearSVC``.
 
     Parameters
     ----------
@@ -63,8 +60,7 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
         Inverse regularisation strength, as in ``LinearSVC``.
     loss : {"squared_hinge", "hinge"}, default="squared_hinge"
         The SVM loss.
-    noise_rates : "auto", None, float, array-like of shape (2,) or (n_classes, n_classes), \
-default="auto"
+    noise_rates : "auto", None, float or array-like, default="auto"
         How labels were corrupted:
 
         - ``"auto"``: estimate the class-conditional flip rates from
@@ -81,10 +77,9 @@ default="auto"
           order of ``classes_``.
     dual : "auto" or bool, default="auto"
         Solver. ``True``: dual coordinate descent (Hsieh et al., 2008), for
-        either loss and any shape. ``False``: primal Newton with an explicit
-        Hessian (squared hinge only), fast for tall data with few features.
-        ``"auto"`` picks the primal solver for the squared hinge when there
-        are more samples than features and at most 500 features.
+        either loss. ``False``: truncated Newton in the primal (squared hinge
+        only). ``"auto"`` picks the primal solver for the squared hinge when
+        there are more samples than features, as ``LinearSVC`` does.
     fit_intercept : bool, default=True
         Fit an intercept. As in liblinear, the intercept is the weight of a
         constant feature ``intercept_scaling`` and is regularised with the rest.
@@ -93,14 +88,19 @@ default="auto"
     class_weight : dict, "balanced" or None, default=None
         Multiplies ``C`` for the samples of each class. In one-vs-rest every
         sample keeps its own class's weight (liblinear gives the "rest" side
-        weight 1).
+        weight 1). Under the noise correction, the opposite-label term of a
+        sample costs the weight of the class it claims (for "rest", the
+        frequency-weighted mean of the other classes' weights).
     tol : float, default=1e-4
         Stopping tolerance, with liblinear's meaning for each solver.
     max_iter : int, default=1000
         Maximum number of epochs (dual) or Newton steps (primal).
-    cv : int, default=5
-        Number of stratified folds for the out-of-fold scores that the noise
-        correction needs. Ignored when ``noise_rates=None``.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds for the out-of-fold scores of the noise correction: an int is
+        the number of shuffled stratified folds (seeded by ``random_state``;
+        fewer if a class has fewer samples); anything else goes through
+        :func:`sklearn.model_selection.check_cv`. Ignored when
+        ``noise_rates=None``.
     n_jobs : int or None, default=None
         Threads used for the one-vs-rest problems (the solvers release the
         GIL). ``None`` means 1 unless in a joblib context; -1 means all cores.
@@ -130,24 +130,28 @@ default="auto"
     See Also
     --------
     sklearn.svm.LinearSVC : The plain linear SVM this estimator extends.
-    skrobust.noise.importance_weights : The weights of the noise correction.
+    skrobust.noise.clean_label_posterior : The posteriors of the correction.
 
     Notes
     -----
-    The correction costs ``cv`` extra fits on ``(cv - 1) / cv`` of the data.
-    The importance weights need calibrated noisy posteriors; they come from a
-    sigmoid of the out-of-fold decision value fitted by maximum likelihood
-    under the flip rates (Platt scaling that knows the noise). Under
-    symmetric noise the weights mostly remove flipped samples; under
-    asymmetric noise they also move the decision threshold.
+    The correction runs three rounds of out-of-fold scoring, each ``cv`` fits
+    on ``(cv - 1) / cv`` of the data. The first round tries ``C``, ``C / 10``
+    and ``C / 100`` and keeps the most accurate on the noisy labels (a model
+    trained on noisy labels ranks samples best when more regularised); its
+    scores give the flip rates (:func:`skrobust.noise.estimate_noise_rates`)
+    and the label posteriors (:func:`skrobust.noise.clean_label_posterior`:
+    a sigmoid of the out-of-fold decision value fitted by maximum likelihood
+    under the flip rates). The next two rounds train on the posteriors and
+    sharpen them. In all, about ``5 * cv + 1`` fits: the price of the
+    correction, measured in ``benchmarks/linear_svm_noise.py``.
 
     References
     ----------
     C.-J. Hsieh, K.-W. Chang, C.-J. Lin, S. S. Keerthi, S. Sundararajan, "A
     Dual Coordinate Descent Method for Large-scale Linear SVM", ICML 2008.
 
-    T. Liu and D. Tao, "Classification with Noisy Labels by Importance
-    Reweighting", IEEE TPAMI 38(3), 2016.
+    J. Bootkrajang and A. Kaban, "Label-noise robust logistic regression and
+    its applications", ECML PKDD 2012.
 
     N. Natarajan, I. S. Dhillon, P. Ravikumar, A. Tewari, "Learning with Noisy
     Labels", NeurIPS 2013.
@@ -201,7 +205,8 @@ default="auto"
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; float32 data and CSR matrices are used without a copy.
+            Training data; float32 data and CSR matrices are used without a
+            copy by the dual solver.
         y : array-like of shape (n_samples,)
             Labels, possibly noisy.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -227,31 +232,30 @@ default="auto"
         n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(
-                "RobustLinearSVC needs samples of at least 2 classes; the data "
-                f"contain only class {self.classes_[0]!r}."
+                "RobustLinearSVC needs samples of at least 2 classes; got 1 class: "
+                f"{self.classes_[0]!r}."
             )
         transition = check_noise_rates(self.noise_rates, n_classes)
-        class_weight = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y
-        )
-        cost = self.C * class_weight[y_encoded] * check_sample_weight(
-            sample_weight, X.shape[0]
-        )
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
         primal = self._use_primal(X)
         if primal and X.dtype != np.float64:
             X = X.astype(np.float64)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        problem = _Problem(
+            X,
+            y_encoded,
+            sample_weight,
+            compute_class_weight(self.class_weight, classes=self.classes_, y=y),
+            primal,
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+        )
 
         posteriors = None
         self.noise_rates_ = None
         if transition is not None:
-            posteriors, self.noise_rates_ = self._label_posteriors(
-                X, y_encoded, cost, transition, primal, seed
-            )
-        W, n_iter = self._solve(X, y_encoded, cost, posteriors, primal, seed)
-        bias = self.intercept_scaling if self.fit_intercept else 0.0
+            posteriors, self.noise_rates_ = self._label_posteriors(problem, transition)
+        W, n_iter = self._solve(problem, np.arange(X.shape[0]), posteriors)
         self.coef_ = W[:, :-1]
-        self.intercept_ = W[:, -1] * bias
+        self.intercept_ = W[:, -1] * self._bias_scale()
         self.n_iter_ = int(n_iter)
         if n_iter >= self.max_iter:
             warnings.warn(
@@ -261,122 +265,6 @@ default="auto"
                 stacklevel=2,
             )
         return self
-
-    def _check_params(self):
-        check_positive_scalar(self.C, "C")
-        check_option(self.loss, "loss", {"hinge", "squared_hinge"})
-        if not (self.dual == "auto" or isinstance(self.dual, bool | np.bool_)):
-            raise ValueError(f"dual must be 'auto', True or False, got {self.dual!r}.")
-        if self.dual is False and self.loss == "hinge":
-            raise ValueError(
-                "dual=False is not available for loss='hinge'; use dual=True or 'auto'."
-            )
-        if not isinstance(self.fit_intercept, bool | np.bool_):
-            raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}.")
-        check_positive_scalar(self.intercept_scaling, "intercept_scaling")
-        check_positive_scalar(self.tol, "tol")
-        check_positive_int(self.max_iter, "max_iter")
-        if check_positive_int(self.cv, "cv") < 2:
-            raise ValueError(f"cv must be at least 2, got {self.cv}.")
-        if self.n_jobs is not None and not isinstance(self.n_jobs, numbers.Integral):
-            raise TypeError(f"n_jobs must be an integer or None, got {self.n_jobs!r}.")
-
-    def _use_primal(self, X):
-        if self.dual == "auto":
-            n_samples, n_features = X.shape
-            return (
-                self.loss == "squared_hinge"
-                and n_features <= _PRIMAL_MAX_FEATURES
-                and n_samples > n_features
-            )
-        return not self.dual
-
-    def _solve(self, X, y_encoded, cost, posteriors, primal, seed):
-        """Fit every one-vs-rest problem; return (W, largest n_iter).
-
-        With ``posteriors`` (n_problems, n_samples), each sample's loss is the
-        expected loss over its true label: its own label at cost
-        ``C * posterior``, the opposite label at ``C * (1 - posterior)``.
-        """
-        positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
-        problems = []
-        for k, positive in enumerate(positives):
-            y_signed = np.where(y_encoded == positive, 1.0, -1.0)
-            if posteriors is None:
-                problems.append((y_signed, cost, np.zeros_like(cost)))
-            else:
-                p = posteriors[k]
-                problems.append((y_signed, cost * p, cost * (1.0 - p)))
-        bias = self.intercept_scaling if self.fit_intercept else 0.0
-        solve = _solve_primal if primal else _solve_dual
-        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(solve)(X, *problem, bias, self.loss, self.tol, self.max_iter, seed)
-            for problem in problems
-        )
-        W = np.vstack([w for w, _ in results])
-        return W, max(n_iter for _, n_iter in results)
-
-    def _label_posteriors(self, X, y_encoded, cost, transition, primal, seed):
-        """Posteriors of each sample's labels, and the flip rates behind them."""
-        counts = np.bincount(y_encoded)
-        if counts.min() < 2:
-            raise ValueError(
-                "the noise correction needs at least 2 samples of every class for "
-                "its out-of-fold scores; pass noise_rates=None to fit a plain SVM."
-            )
-        rates = None
-        if not isinstance(transition, str):
-            rates = ovr_noise_rates(transition, counts / counts.sum())
-        folds = list(
-            StratifiedKFold(
-                n_splits=min(self.cv, counts.min()), shuffle=True, random_state=seed
-            ).split(np.zeros(len(y_encoded)), y_encoded)
-        )
-        posteriors = None
-        for _ in range(_SCORING_ROUNDS):
-            factors = _SCORER_C_FACTORS if posteriors is None else (1.0,)
-            scores = self._best_out_of_fold_scores(
-                X, y_encoded, cost, posteriors, folds, factors, primal, seed
-            )
-            posteriors, rates = correction_posteriors(y_encoded, scores, rates)
-        return posteriors, rates
-
-    def _best_out_of_fold_scores(
-        self, X, y_encoded, cost, posteriors, folds, factors, primal, seed
-    ):
-        """Out-of-fold decision values of the most accurate ``C * factor``.
-
-        Accuracy is counted on the noisy labels, or in expectation over the
-        true labels when ``posteriors`` are given.
-        """
-        n = len(y_encoded)
-        n_problems = 1 if len(self.classes_) == 2 else len(self.classes_)
-        bias = self.intercept_scaling if self.fit_intercept else 0.0
-        best, best_accuracy = None, -np.inf
-        for factor in factors:
-            scores = np.empty((n, n_problems))
-            for train, test in folds:
-                W, _ = self._solve(
-                    X[train],
-                    y_encoded[train],
-                    factor * cost[train],
-                    None if posteriors is None else posteriors[:, train],
-                    primal,
-                    seed,
-                )
-                scores[test] = X[test] @ W[:, :-1].T + W[:, -1] * bias
-            if len(factors) == 1:
-                return scores
-            predicted = (
-                (scores[:, 0] > 0).astype(int) if n_problems == 1 else scores.argmax(1)
-            )
-            if posteriors is None:
-                accuracy = np.sum(predicted == y_encoded)
-            else:
-                accuracy = expected_accuracy(y_encoded, predicted, posteriors)
-            if accuracy > best_accuracy:
-                best, best_accuracy = scores, accuracy
-        return best
 
     def decision_function(self, X):
         """Signed distance of each sample to the separating hyperplane(s).
@@ -420,11 +308,173 @@ default="auto"
         tags.input_tags.sparse = True
         return tags
 
+    def _check_params(self):
+        check_positive_scalar(self.C, "C")
+        check_option(self.loss, "loss", {"hinge", "squared_hinge"})
+        if not (self.dual == "auto" or isinstance(self.dual, bool | np.bool_)):
+            raise ValueError(f"dual must be 'auto', True or False, got {self.dual!r}.")
+        if self.dual is False and self.loss == "hinge":
+            raise ValueError(
+                "dual=False is not available for loss='hinge'; use dual=True or 'auto'."
+            )
+        if not isinstance(self.fit_intercept, bool | np.bool_):
+            raise TypeError(
+                f"fit_intercept must be a bool, got {self.fit_intercept!r}."
+            )
+        check_positive_scalar(self.intercept_scaling, "intercept_scaling")
+        check_positive_scalar(self.tol, "tol")
+        check_positive_int(self.max_iter, "max_iter")
+        if (
+            isinstance(self.cv, numbers.Integral)
+            and check_positive_int(self.cv, "cv") < 2
+        ):
+            raise ValueError(f"cv must be at least 2, got {self.cv}.")
+        if self.n_jobs is not None and not isinstance(self.n_jobs, numbers.Integral):
+            raise TypeError(f"n_jobs must be an integer or None, got {self.n_jobs!r}.")
+
+    def _use_primal(self, X):
+        if self.dual == "auto":
+            return self.loss == "squared_hinge" and X.shape[0] > X.shape[1]
+        return not self.dual
+
+    def _bias_scale(self):
+        return self.intercept_scaling if self.fit_intercept else 0.0
+
+    def _solve(self, problem, rows, posteriors, C=None):
+        """Fit every one-vs-rest problem on ``rows``; return (W, largest n_iter).
+
+        With ``posteriors`` (n_problems, len(rows)), each sample's loss is the
+        expected loss over its true label: its own label at cost
+        ``C * posterior``, the opposite label at ``C * (1 - posterior)``.
+        """
+        C = self.C if C is None else C
+        X = problem.X[rows]
+        y = problem.y[rows]
+        weight = C * problem.sample_weight[rows]
+        class_weight = problem.class_weight
+        jobs = []
+        for k, positive in enumerate(problem.positives):
+            y_signed = np.where(y == positive, 1.0, -1.0)
+            cost = weight * class_weight[y]
+            if posteriors is None:
+                jobs.append((y_signed, cost, np.zeros_like(cost)))
+                continue
+            claimed = np.where(
+                y == positive, problem.rest_weight[positive], class_weight[positive]
+            )
+            p = posteriors[k]
+            jobs.append((y_signed, cost * p, weight * claimed * (1.0 - p)))
+        solve = _solve_primal if problem.primal else _solve_dual
+        args = (self._bias_scale(), self.loss, self.tol, self.max_iter, problem.seed)
+        results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(solve)(X, *job, *args) for job in jobs
+        )
+        W = np.vstack([w for w, _ in results])
+        return W, max(n_iter for _, n_iter in results)
+
+    def _label_posteriors(self, problem, transition):
+        """Posteriors of each sample's labels, and the flip rates behind them."""
+        counts = np.bincount(problem.y)
+        if counts.min() < 2:
+            raise ValueError(
+                "the noise correction needs at least 2 samples of every class for "
+                "its out-of-fold scores; pass noise_rates=None to fit a plain SVM."
+            )
+        rates = None
+        if not isinstance(transition, str):
+            noisy_prior = np.bincount(problem.y, weights=problem.sample_weight)
+            rates = ovr_noise_rates(transition, noisy_prior / noisy_prior.sum())
+        folds = self._folds(problem, counts.min())
+        posteriors = None
+        for _ in range(_SCORING_ROUNDS):
+            factors = _SCORER_C_FACTORS if posteriors is None else (1.0,)
+            scores = self._best_out_of_fold_scores(problem, posteriors, folds, factors)
+            posteriors, rates = correction_posteriors(
+                problem.y, scores, rates, problem.sample_weight
+            )
+        return posteriors, rates
+
+    def _folds(self, problem, smallest_class):
+        if isinstance(self.cv, numbers.Integral):
+            splitter = StratifiedKFold(
+                n_splits=min(self.cv, smallest_class),
+                shuffle=True,
+                random_state=problem.seed,
+            )
+        else:
+            splitter = check_cv(self.cv, problem.y, classifier=True)
+        return list(splitter.split(problem.X, problem.y))
+
+    def _best_out_of_fold_scores(self, problem, posteriors, folds, factors):
+        """Out-of-fold decision values of the most accurate ``C * factor``.
+
+        Accuracy is counted on the noisy labels, or in expectation over the
+        true labels when ``posteriors`` are given, weighted by sample weight.
+        """
+        n_problems = len(problem.positives)
+        best, best_accuracy = None, -np.inf
+        for factor in factors:
+            scores = np.empty((len(problem.y), n_problems))
+            for train, test in folds:
+                W, _ = self._solve(
+                    problem,
+                    train,
+                    None if posteriors is None else posteriors[:, train],
+                    C=factor * self.C,
+                )
+                scores[test] = (
+                    problem.X[test] @ W[:, :-1].T + W[:, -1] * self._bias_scale()
+                )
+            if len(factors) == 1:
+                return scores
+            predicted = (scores[:, 0] > 0) if n_problems == 1 else scores.argmax(1)
+            if posteriors is None:
+                accuracy = problem.sample_weight @ (predicted == problem.y)
+            else:
+                accuracy = expected_accuracy(
+                    problem.y, predicted, posteriors, problem.sample_weight
+                )
+            if accuracy > best_accuracy:
+                best, best_accuracy = scores, accuracy
+        return best
+
+
+class _Problem:
+    """The validated training data of one fit, shared by its many solves."""
+
+    def __init__(self, X, y, sample_weight, class_weight, primal, seed):
+        self.X = X
+        self.y = y
+        self.sample_weight = sample_weight
+        self.class_weight = class_weight
+        self.primal = primal
+        self.seed = seed
+        n_classes = len(class_weight)
+        self.positives = [1] if n_classes == 2 else list(range(n_classes))
+        # weight of the claim "one of the other classes", by class frequency
+        mass = np.bincount(y, weights=sample_weight, minlength=n_classes)
+        other_mass = mass.sum() - mass
+        self.rest_weight = np.divide(
+            (mass * class_weight).sum() - mass * class_weight,
+            other_mass,
+            out=np.ones(n_classes),
+            where=other_mass > 0,
+        )
+
 
 def _solve_dual(X, y_signed, cost, cost_flipped, bias, loss, tol, max_iter, seed):
     return dual_coordinate_descent(
-        *as_triple(X), X.shape[1], y_signed, cost, cost_flipped,
-        HINGE if loss == "hinge" else SQUARED_HINGE, bias, tol, max_iter, True, seed,
+        *as_triple(X),
+        X.shape[1],
+        y_signed,
+        cost,
+        cost_flipped,
+        HINGE if loss == "hinge" else SQUARED_HINGE,
+        bias,
+        tol,
+        max_iter,
+        True,
+        seed,
     )
 
 

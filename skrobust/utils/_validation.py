@@ -48,6 +48,8 @@ def check_sample_weight(sample_weight, n_samples):
         raise ValueError("sample_weight contains NaN or infinity.")
     if np.any(sample_weight < 0):
         raise ValueError("sample_weight must be non-negative.")
+    if n_samples and not np.any(sample_weight > 0):
+        raise ValueError("sample_weight is zero for every sample; nothing to fit.")
     return sample_weight
 
 

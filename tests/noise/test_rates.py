@@ -1,0 +1,140 @@
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from skrobust.noise import (
+    clean_label_posterior,
+    estimate_noise_rates,
+    importance_weights,
+    symmetric_transition_matrix,
+)
+from skrobust.noise._correction import (
+    check_noise_rates,
+    expected_accuracy,
+    ovr_noise_rates,
+)
+
+
+def _noisy_scores(rho_neg, rho_pos, n=40_000, seed=0):
+    """A score whose extremes are anchor points, and labels flipped at the rates."""
+    rng = np.random.default_rng(seed)
+    score = rng.normal(size=n) * 2.0
+    y = (score + rng.normal(size=n) > 0).astype(int)
+    flip = rng.random(n) < np.where(y == 1, rho_pos, rho_neg)
+    return score, y, np.where(flip, 1 - y, y), flip
+
+
+@pytest.mark.parametrize("method", ["anchor", "likelihood"])
+@pytest.mark.parametrize("rates", [(0.0, 0.0), (0.2, 0.2), (0.1, 0.35), (0.3, 0.05)])
+def test_estimated_rates_are_close_to_the_truth(method, rates):
+    score, _, y_noisy, _ = _noisy_scores(*rates)
+    np.testing.assert_allclose(
+        estimate_noise_rates(y_noisy, score, method=method), rates, atol=0.03
+    )
+
+
+def test_rates_follow_the_positive_class_for_string_labels():
+    score, _, y_noisy, _ = _noisy_scores(0.05, 0.3)
+    labels = np.where(y_noisy == 1, "yes", "no")  # "yes" sorts last: positive
+    np.testing.assert_allclose(
+        estimate_noise_rates(labels, score), [0.05, 0.3], atol=0.03
+    )
+
+
+def test_importance_weights_give_the_clean_expected_loss():
+    score, y, y_noisy, _ = _noisy_scores(0.1, 0.3, n=200_000)
+    weights = importance_weights(y_noisy, score, (0.1, 0.3))
+
+    def loss_of(labels):
+        return np.maximum(0, 1 - np.where(labels == 1, 1, -1) * score)
+
+    clean_risk = loss_of(y).mean()
+    assert (weights * loss_of(y_noisy)).mean() == pytest.approx(clean_risk, rel=0.03)
+    assert loss_of(y_noisy).mean() > 1.2 * clean_risk
+
+
+def test_clean_label_posterior_flags_flipped_labels():
+    score, _, y_noisy, flip = _noisy_scores(0.2, 0.2)
+    posterior = clean_label_posterior(y_noisy, score, (0.2, 0.2))
+    assert np.all((posterior >= 0) & (posterior <= 1))
+    assert roc_auc_score(flip, -posterior) > 0.85
+    # calibrated: the mean posterior of a group is its share of right labels
+    low = posterior < 0.5
+    assert 1 - flip[low].mean() == pytest.approx(posterior[low].mean(), abs=0.03)
+    assert clean_label_posterior(y_noisy, score, (0.0, 0.0)).min() > 0.999
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (
+            lambda: estimate_noise_rates([0, 1, 2], [0.1, 0.2, 0.3]),
+            ValueError,
+            "two classes",
+        ),
+        (lambda: estimate_noise_rates([0, 1], [0.1]), ValueError, "different lengths"),
+        (lambda: estimate_noise_rates([0, 1], [0.1, np.nan]), ValueError, "NaN"),
+        (
+            lambda: estimate_noise_rates([0, 1], [0.1, 0.2], method="em"),
+            ValueError,
+            "method",
+        ),
+        (
+            lambda: estimate_noise_rates([0, 1], [0.1, 0.2], quantile=0.5),
+            ValueError,
+            "quantile",
+        ),
+        (
+            lambda: importance_weights([0, 1], [0.1, 0.2], (0.6, 0.5)),
+            ValueError,
+            "sum to less",
+        ),
+        (lambda: importance_weights([0, 1], [0.1, 0.2], 0.2), ValueError, "pair"),
+        (
+            lambda: clean_label_posterior([0, 1], [0.1, 0.2], ("a", 0.1)),
+            ValueError,
+            "pair",
+        ),
+    ],
+)
+def test_bad_input_is_rejected(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_noise_rate_settings_become_transition_matrices():
+    assert check_noise_rates(None, 2) is None
+    assert check_noise_rates("auto", 3) == "auto"
+    np.testing.assert_allclose(
+        check_noise_rates(0.3, 4), symmetric_transition_matrix(4, 0.3)
+    )
+    np.testing.assert_allclose(
+        check_noise_rates((0.1, 0.2), 2), [[0.9, 0.1], [0.2, 0.8]]
+    )
+    with pytest.raises(ValueError, match="needs binary labels"):
+        check_noise_rates((0.1, 0.2), 3)
+    with pytest.raises(ValueError, match="each row of the noise transition matrix"):
+        check_noise_rates([[0.5, 0.4], [0.2, 0.8]], 2)
+
+
+def test_one_vs_rest_rates_of_a_transition_matrix():
+    T = np.array([[0.8, 0.2, 0.0], [0.1, 0.9, 0.0], [0.0, 0.3, 0.7]])
+    clean_prior = np.array([0.5, 0.3, 0.2])
+    rates = ovr_noise_rates(T, T.T @ clean_prior)
+    # class 1 receives 0.5 * 0.2 + 0.2 * 0.3 of the others' mass (0.7 in all)
+    np.testing.assert_allclose(rates[1], [(0.1 + 0.06) / 0.7, 0.1])
+    np.testing.assert_allclose(rates[:, 1], 1 - np.diag(T))
+    np.testing.assert_allclose(
+        ovr_noise_rates(T[:2, :2] / T[:2, :2].sum(1, keepdims=True), [0.5, 0.5]),
+        [[0.2, 0.1]],
+    )
+
+
+def test_expected_accuracy_counts_posteriors():
+    y = np.array([0, 1, 1])
+    posterior = np.array([[0.9, 0.6, 0.2]])  # binary: one problem
+    predicted = np.array([0, 1, 0])
+    assert expected_accuracy(y, predicted, posterior, np.ones(3)) == pytest.approx(2.3)
+    assert expected_accuracy(
+        y, predicted, posterior, np.array([2.0, 0.0, 1.0])
+    ) == pytest.approx(2.6)
