@@ -1,0 +1,39 @@
+import subprocess
+import sys
+
+import pytest
+
+from skrobust import _demo
+from skrobust.__main__ import main
+
+
+def test_cli_rejects_unknown_command_and_bad_seeds(capsys):
+    with pytest.raises(SystemExit) as unknown:
+        main(["train"])
+    assert unknown.value.code == 2
+    with pytest.raises(SystemExit) as bad_seeds:
+        main(["demo", "--seeds", "0"])
+    assert bad_seeds.value.code == 2
+    assert "--seeds must be at least 1" in capsys.readouterr().err
+
+
+def test_module_entry_point_prints_help():
+    out = subprocess.run(
+        [sys.executable, "-m", "skrobust", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "demo" in out
+
+
+@pytest.mark.slow
+def test_demo_shows_the_robust_model_ahead_under_noise(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    results, path = _demo.run(output=tmp_path, n_seeds=1)
+    assert path.exists() and path.stat().st_size > 10_000
+    assert "RobustLinearSVC" in capsys.readouterr().out
+    at_30 = _demo.NOISE_RATES.index(0.3)
+    for models in results.values():
+        assert models["RobustLinearSVC"][at_30] > models["LinearSVC"][at_30]
+        assert models["RobustLinearSVC"][0] >= models["LinearSVC"][0] - 0.005
