@@ -41,34 +41,39 @@ def _bounds(a, b, loss):
 
 
 @njit(cache=True, nogil=True)
-def _dual_gradient(beta, G, a, b, loss):
+def _dual_gradient(beta, G, a, b, inv, i, loss):
     """Smallest-norm (sub)gradient of ``G * beta + phi(beta)`` at ``beta``."""
     if loss == HINGE:
         kink = a - b  # phi' is -1 left of the kink and +1 right of it
-        if beta < kink:
+        if beta < kink or (beta == kink and b == 0.0):  # kink == upper bound
             return G - 1.0
-        if beta > kink:
+        if beta > kink or a == 0.0:  # kink == lower bound
             return G + 1.0
         if G - 1.0 > 0.0:
             return G - 1.0
         if G + 1.0 < 0.0:
             return G + 1.0
         return 0.0
-    return G - _squared_hinge_margin(beta, a, b)
+    return G - _squared_hinge_margin(beta, a, b, inv, i)
 
 
 @njit(cache=True, nogil=True)
-def _squared_hinge_margin(beta, a, b):
-    """The margin at which ``beta`` is optimal for the squared hinge."""
+def _squared_hinge_margin(beta, a, b, inv, i):
+    """The margin at which ``beta`` is optimal for the squared hinge.
+
+    Row ``i`` of ``inv`` holds ``(0.5 / a, 0.5 / b, 0.5 / (a + b))``,
+    precomputed: the solver's inner loop then divides once per step, as
+    liblinear does.
+    """
     if beta > 4.0 * a:
-        return 1.0 - beta / (2.0 * a)
+        return 1.0 - beta * inv[i, 0]
     if beta < -4.0 * b:
-        return -1.0 - beta / (2.0 * b)
-    return ((a - b) - 0.5 * beta) / (a + b)
+        return -1.0 - beta * inv[i, 1]
+    return (2.0 * (a - b) - beta) * inv[i, 2]
 
 
 @njit(cache=True, nogil=True)
-def _step(beta, G, q, a, b, loss):
+def _step(beta, G, q, a, b, inv, i, loss):
     """Exact minimiser over ``t`` of ``0.5 q (t - beta)^2 + G (t - beta) + phi(t)``.
 
     The derivative in ``t`` is increasing and piecewise linear; on each piece
@@ -89,16 +94,16 @@ def _step(beta, G, q, a, b, loss):
         return kink
     rest = q * beta - G
     if b == 0.0:
-        return max((rest + 1.0) / (q + 0.5 / a), 0.0)
+        return max((rest + 1.0) / (q + inv[i, 0]), 0.0)
     if a == 0.0:
-        return min((rest - 1.0) / (q + 0.5 / b), 0.0)
-    t = (rest + 1.0) / (q + 0.5 / a)
-    if t >= 4.0 * a:
-        return t
-    t = (rest - 1.0) / (q + 0.5 / b)
-    if t <= -4.0 * b:
-        return t
-    return (rest + (a - b) / (a + b)) / (q + 0.5 / (a + b))
+        return min((rest - 1.0) / (q + inv[i, 1]), 0.0)
+    denominator = q + inv[i, 0]  # pieces tested without dividing: denominators > 0
+    if rest + 1.0 >= 4.0 * a * denominator:
+        return (rest + 1.0) / denominator
+    denominator = q + inv[i, 1]
+    if rest - 1.0 <= -4.0 * b * denominator:
+        return (rest - 1.0) / denominator
+    return (rest + 2.0 * (a - b) * inv[i, 2]) / (q + inv[i, 2])
 
 
 @njit(cache=True, nogil=True)
@@ -129,13 +134,21 @@ def dual_coordinate_descent(
     bias_sq = bias_scale * bias_scale
     beta = np.zeros(n)
     q = np.empty(n)
+    inv = np.zeros((n, 3))
     index = np.empty(n, dtype=np.int64)
     active = 0
     for i in range(n):
         q[i] = row_sqnorm(data, indices, indptr, i) + bias_sq
-        if cost[i] > 0.0 or cost_flipped[i] > 0.0:
+        a = cost[i]
+        b = cost_flipped[i]
+        if a > 0.0 or b > 0.0:
             index[active] = i
             active += 1
+            inv[i, 2] = 0.5 / (a + b)
+        if a > 0.0:
+            inv[i, 0] = 0.5 / a
+        if b > 0.0:
+            inv[i, 1] = 0.5 / b
     n_used = active
     pg_max_old = np.inf
     pg_min_old = -np.inf
@@ -153,7 +166,7 @@ def dual_coordinate_descent(
             G = y[i] * (
                 row_dot(data, indices, indptr, i, w) + w[n_features] * bias_scale
             )
-            g = _dual_gradient(beta[i], G, a, b, loss)
+            g = _dual_gradient(beta[i], G, a, b, inv, i, loss)
             lower, upper = _bounds(a, b, loss)
             pg = g
             if beta[i] == lower:
@@ -171,7 +184,7 @@ def dual_coordinate_descent(
             pg_max = max(pg_max, pg)
             pg_min = min(pg_min, pg)
             if abs(pg) > 1e-12:
-                new = _step(beta[i], G, q[i], a, b, loss)
+                new = _step(beta[i], G, q[i], a, b, inv, i, loss)
                 delta = (new - beta[i]) * y[i]
                 beta[i] = new
                 row_axpy(data, indices, indptr, i, delta, w)

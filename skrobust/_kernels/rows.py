@@ -44,10 +44,20 @@ def _row_dot(data, indices, indptr, i, w):
         return dense
 
     def sparse(data, indices, indptr, i, w):
-        s = 0.0
-        for k in range(indptr[i], indptr[i + 1]):
-            s += data[k] * w[indices[k]]
-        return s
+        # four partial sums break the chain of dependent additions
+        s0 = s1 = s2 = s3 = 0.0
+        k = indptr[i]
+        end = indptr[i + 1]
+        while k + 3 < end:
+            s0 += data[k] * w[indices[k]]
+            s1 += data[k + 1] * w[indices[k + 1]]
+            s2 += data[k + 2] * w[indices[k + 2]]
+            s3 += data[k + 3] * w[indices[k + 3]]
+            k += 4
+        while k < end:
+            s0 += data[k] * w[indices[k]]
+            k += 1
+        return (s0 + s1) + (s2 + s3)
 
     return sparse
 

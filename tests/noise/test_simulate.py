@@ -6,6 +6,7 @@ from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from skrobust.noise._simulate import (
+    _scale_to_mean,
     flip_labels,
     instance_noise,
     pair_noise,
@@ -72,6 +73,17 @@ def test_empirical_transition_matrix_matches_custom_matrix():
     np.testing.assert_array_equal(flipped, y_noisy != y)
 
 
+class _DrawsNearOne(np.random.RandomState):
+    def random_sample(self, size=None):
+        return np.full(size, 1 - 1e-12)
+
+
+def test_rows_summing_to_just_below_one_never_draw_an_impossible_class():
+    T = [[0.5, 0.5 - 5e-9, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    y_noisy, _ = flip_labels([0, 1, 2], T, random_state=_DrawsNearOne(0))
+    np.testing.assert_array_equal(y_noisy, [1, 1, 2])
+
+
 def test_transition_matrix_helpers():
     np.testing.assert_allclose(
         symmetric_transition_matrix(4, 0.3),
@@ -101,6 +113,13 @@ def test_output_keeps_the_dtype_of_y_and_leaves_y_unchanged(y):
     assert y_noisy.dtype == y.dtype
     assert flipped.dtype == bool and flipped.any()
     np.testing.assert_array_equal(y, before)
+
+
+def test_classes_of_another_dtype_do_not_change_the_dtype_of_y():
+    y = np.repeat(np.array([0, 1, 2], dtype=np.int8), 100)
+    y_noisy, flipped = pair_noise(y, 0.5, classes=[0.0, 1.0, 2.0], random_state=0)
+    assert y_noisy.dtype == np.int8
+    assert flipped.any()
 
 
 def test_string_classes_longer_than_the_labels_are_not_truncated():
@@ -147,6 +166,14 @@ def test_instance_noise_hits_the_rate_near_the_boundary():
     assert margin[flipped].mean() < 0.5 * margin[~flipped].mean()
     np.testing.assert_array_equal(X, X_before)
     np.testing.assert_array_equal(y, y_before)
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.4, 0.7, 0.8])
+def test_scale_makes_the_clipped_mean_flip_probability_equal_the_rate(rate):
+    doubt = np.array([0.9, 0.5, 0.1, 0.05, 0.0])  # at most 4 of 5 can flip
+    flip_probability = np.minimum(_scale_to_mean(doubt, rate) * doubt, 1.0)
+    assert flip_probability.mean() == pytest.approx(rate, abs=1e-12)
+    assert flip_probability[-1] == 0
 
 
 def test_instance_noise_is_deterministic_and_rate_zero_changes_nothing():
@@ -228,6 +255,11 @@ X_SMALL, Y_SMALL = make_classification(n_samples=60, random_state=0)
             lambda: flip_labels([0, 1], [[0.5, 0.6], [0, 1]]),
             ValueError,
             r"transition_matrix rows must sum to 1.*\[1\.1, 1\.0\]",
+        ),
+        (
+            lambda: flip_labels([0, 1], [[0.5, 0.5 + 1e-7], [0, 1]]),
+            ValueError,
+            "transition_matrix rows must sum to 1",
         ),
         (
             lambda: flip_labels([0, 1], [[1.5, -0.5], [0, 1]]),
