@@ -3,6 +3,7 @@ import pickle
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -289,3 +290,24 @@ def test_correction_needs_two_samples_per_class():
     with pytest.raises(ValueError, match="at least 2 samples of every class"):
         RobustLinearSVC().fit(X, y)
     RobustLinearSVC(noise_rates=None).fit(X, y)
+
+
+def test_threads_give_the_same_multiclass_model():
+    X, y = make_classification(
+        n_samples=600, n_classes=4, n_informative=6, random_state=0
+    )
+    one = RobustLinearSVC(random_state=0, n_jobs=1).fit(X, y)
+    two = RobustLinearSVC(random_state=0, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(one.coef_, two.coef_)
+
+
+def test_sample_weight_is_routed_through_a_pipeline():
+    X, y = make_classification(n_samples=300, random_state=0)
+    weight = np.where(y == 1, 5.0, 1.0)
+    with config_context(enable_metadata_routing=True):
+        svc = RobustLinearSVC(noise_rates=None).set_fit_request(sample_weight=True)
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        pipe = make_pipeline(scaler, svc).fit(X, y, sample_weight=weight)
+    scaled = StandardScaler().fit_transform(X)
+    direct = RobustLinearSVC(noise_rates=None).fit(scaled, y, sample_weight=weight)
+    np.testing.assert_allclose(pipe[-1].coef_, direct.coef_)
