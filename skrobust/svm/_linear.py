@@ -253,7 +253,7 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
         self.noise_rates_ = None
         if transition is not None:
             posteriors, self.noise_rates_ = self._label_posteriors(problem, transition)
-        W, n_iter = self._solve(problem, np.arange(X.shape[0]), posteriors)
+        W, n_iter = self._solve(problem, None, posteriors)
         self.coef_ = W[:, :-1]
         self.intercept_ = W[:, -1] * self._bias_scale()
         self.n_iter_ = int(n_iter)
@@ -341,16 +341,19 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
         return self.intercept_scaling if self.fit_intercept else 0.0
 
     def _solve(self, problem, rows, posteriors, C=None):
-        """Fit every one-vs-rest problem on ``rows``; return (W, largest n_iter).
+        """Fit every one-vs-rest problem on ``rows`` (indices, or None for all
+        rows, without a copy); return (W, largest n_iter).
 
         With ``posteriors`` (n_problems, len(rows)), each sample's loss is the
         expected loss over its true label: its own label at cost
         ``C * posterior``, the opposite label at ``C * (1 - posterior)``.
         """
         C = self.C if C is None else C
-        X = problem.X[rows]
-        y = problem.y[rows]
-        weight = C * problem.sample_weight[rows]
+        if rows is None:
+            X, y, weight = problem.X, problem.y, C * problem.sample_weight
+        else:
+            X, y = problem.X[rows], problem.y[rows]
+            weight = C * problem.sample_weight[rows]
         class_weight = problem.class_weight
         jobs = []
         for k, positive in enumerate(problem.positives):
