@@ -129,7 +129,7 @@ def main():
             plain = scores["LinearSVC"][:, 0].mean()
             robust = scores["RobustLinearSVC"][:, 0].mean()
             recovered = (
-                f"{(robust - plain) / (clean - plain):.0%}"
+                f"{(robust - plain) / (clean - plain):.1%}"
                 if clean - plain > 0.005
                 else ""
             )
