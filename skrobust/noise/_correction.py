@@ -78,6 +78,11 @@ def ovr_noise_rates(transition, noisy_prior):
             others = np.arange(n_classes) != k
             rates[k, 0] = prior[others] @ transition[others, k] / prior[others].sum()
             rates[k, 1] = 1.0 - transition[k, k]
+    return rates
+
+
+def check_ovr_rates(rates):
+    """Refuse one-vs-rest flip rates under which the labels carry no signal."""
     if np.any(rates.sum(axis=1) >= 1):
         raise ValueError(
             "the noise transition matrix flips some class more often than it keeps "
@@ -130,3 +135,44 @@ def expected_accuracy(y_encoded, predicted, posteriors, sample_weight):
         own = posteriors[y_encoded, np.arange(n)]
         other = posteriors[predicted, np.arange(n)]
     return sample_weight @ np.where(same, own, 1.0 - other)
+
+
+def estimate_transition_matrix(y_encoded, scores, sample_weight):
+    """Noise transition matrix from out-of-sample class scores (confident joint).
+
+    Each class gets a threshold, the mean score for that class of the
+    samples labelled with it; a sample is counted as truly of the class with
+    the highest score among those it clears. The counts of (given label,
+    counted class), rescaled so that each row sums to its label's weight,
+    estimate the joint distribution, hence ``T[i, j] = P(label j | true i)``
+    (Northcutt, Jiang & Chuang, "Confident Learning", JAIR 2021). Classes
+    nobody is counted in keep an identity row.
+    """
+    n_classes = scores.shape[1]
+    thresholds = np.array(
+        [
+            np.average(scores[y_encoded == j, j], weights=sample_weight[y_encoded == j])
+            if sample_weight[y_encoded == j].sum() > 0
+            else np.inf
+            for j in range(n_classes)
+        ]
+    )
+    above = scores >= thresholds
+    confident = above.any(axis=1)
+    counted = np.where(above, scores, -np.inf).argmax(axis=1)
+    joint = np.zeros((n_classes, n_classes))
+    np.add.at(
+        joint,
+        (y_encoded[confident], counted[confident]),
+        sample_weight[confident],
+    )
+    label_mass = np.bincount(y_encoded, weights=sample_weight, minlength=n_classes)
+    row_sums = joint.sum(axis=1)
+    joint *= np.divide(
+        label_mass, row_sums, out=np.zeros(n_classes), where=row_sums > 0
+    )[:, None]
+    true_mass = joint.sum(axis=0)
+    transition = np.eye(n_classes)
+    seen = true_mass > 0
+    transition[seen] = (joint[:, seen] / true_mass[seen]).T
+    return transition

@@ -18,10 +18,13 @@ from .._kernels.primal_newton import primal_newton_squared_hinge
 from .._kernels.rows import as_triple
 from ..noise._correction import (
     check_noise_rates,
+    check_ovr_rates,
     correction_posteriors,
+    estimate_transition_matrix,
     expected_accuracy,
     ovr_noise_rates,
 )
+from ..noise._rates import MAX_RATE
 from ..utils._validation import (
     check_option,
     check_positive_int,
@@ -124,7 +127,7 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
         final fit.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
 
     See Also
@@ -134,6 +137,11 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    As for any linear SVM, scale the features (``StandardScaler`` in a
+    pipeline): the correction reads the flip rates off the samples with the
+    most extreme out-of-fold scores, and a few features on a large scale
+    make those extremes unreliable.
+
     The correction runs three rounds of out-of-fold scoring, each ``cv`` fits
     on ``(cv - 1) / cv`` of the data. The first round tries ``C``, ``C / 10``
     and ``C / 100`` and keeps the most accurate on the noisy labels (a model
@@ -383,15 +391,24 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
                 "the noise correction needs at least 2 samples of every class for "
                 "its out-of-fold scores; pass noise_rates=None to fit a plain SVM."
             )
+        noisy_prior = np.bincount(problem.y, weights=problem.sample_weight)
+        noisy_prior /= noisy_prior.sum()
         rates = None
         if not isinstance(transition, str):
-            noisy_prior = np.bincount(problem.y, weights=problem.sample_weight)
-            rates = ovr_noise_rates(transition, noisy_prior / noisy_prior.sum())
+            rates = check_ovr_rates(ovr_noise_rates(transition, noisy_prior))
         folds = self._folds(problem, counts.min())
         posteriors = None
         for _ in range(_SCORING_ROUNDS):
             factors = _SCORER_C_FACTORS if posteriors is None else (1.0,)
             scores = self._best_out_of_fold_scores(problem, posteriors, folds, factors)
+            if rates is None and len(problem.positives) > 1:
+                # one-vs-rest rates estimated one class at a time would assume
+                # that every other class flips into it alike (wrong for pair
+                # noise): estimate the whole matrix, then derive them
+                estimated = estimate_transition_matrix(
+                    problem.y, scores, problem.sample_weight
+                )
+                rates = np.clip(ovr_noise_rates(estimated, noisy_prior), 0.0, MAX_RATE)
             posteriors, rates = correction_posteriors(
                 problem.y, scores, rates, problem.sample_weight
             )
