@@ -1,5 +1,6 @@
 """RobustLinearSVC: a linear SVM whose loss is corrected for label noise."""
 
+import functools
 import numbers
 import warnings
 
@@ -12,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .._kernels.dual_cd import HINGE, SQUARED_HINGE, dual_coordinate_descent
 from .._kernels.primal_newton import primal_newton_squared_hinge
@@ -262,7 +263,7 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
 
         # the many small matrix-vector products of the solvers run faster on one
         # BLAS thread (as in KMeans); parallelism comes from n_jobs instead
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas_threads().limit(limits=1, user_api="blas"):
             posteriors = None
             self.noise_rates_ = None
             if transition is not None:
@@ -465,6 +466,12 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
             if accuracy > best_accuracy:
                 best, best_accuracy = scores, accuracy
         return best
+
+
+@functools.cache
+def _blas_threads():
+    # finding the BLAS libraries takes milliseconds: do it once per process
+    return ThreadpoolController()
 
 
 class _Problem:
