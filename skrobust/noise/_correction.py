@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from ._rates import check_rate_pair, clean_label_posterior, estimate_noise_rates
+from ._simulate import symmetric_transition_matrix
 
 
 def check_noise_rates(noise_rates, n_classes):
@@ -31,9 +32,7 @@ def check_noise_rates(noise_rates, n_classes):
                 f"a symmetric noise rate must lie in [0, {limit:g}) for {n_classes} "
                 f"classes, got {noise_rates!r}."
             )
-        T = np.full((n_classes, n_classes), noise_rates / (n_classes - 1))
-        np.fill_diagonal(T, 1.0 - noise_rates)
-        return T
+        return symmetric_transition_matrix(n_classes, noise_rates)
     try:
         values = np.asarray(noise_rates, dtype=float)
     except (TypeError, ValueError) as exc:
