@@ -132,6 +132,11 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
         The binary ``(rho_neg, rho_pos)`` flip rates used for each problem
         (one problem for two classes, one per class in one-vs-rest), estimated
         or derived from ``noise_rates``; None without correction.
+    transition_matrix_ : ndarray of shape (n_classes, n_classes) or None
+        ``T[i, j] = P(label j | true class i)`` behind those rates: given,
+        or estimated with ``noise_rates="auto"`` (for two classes, built from
+        the two rates; for more, by a confident joint on the out-of-fold
+        scores); None without correction.
     n_iter_ : int
         The largest number of solver iterations over the problems of the
         final fit.
@@ -271,7 +276,7 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
         # BLAS thread (as in KMeans); parallelism comes from n_jobs instead
         with _blas_threads().limit(limits=1, user_api="blas"):
             posteriors = None
-            self.noise_rates_ = None
+            self.noise_rates_ = self.transition_matrix_ = None
             if transition is not None:
                 posteriors, self.noise_rates_ = self._label_posteriors(
                     problem, transition
@@ -415,6 +420,7 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
         rates = None
         if not isinstance(transition, str):
             rates = check_ovr_rates(ovr_noise_rates(transition, noisy_prior))
+            self.transition_matrix_ = transition
         folds = self._folds(problem, counts.min())
         posteriors = None
         for _ in range(_SCORING_ROUNDS):
@@ -424,12 +430,18 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
                 # one-vs-rest rates estimated one class at a time would assume
                 # that every other class flips into it alike (wrong for pair
                 # noise): estimate the whole matrix, then derive them
-                estimated = estimate_transition_matrix(
+                self.transition_matrix_ = estimate_transition_matrix(
                     problem.y, scores, problem.sample_weight
                 )
-                rates = np.clip(ovr_noise_rates(estimated, noisy_prior), 0.0, MAX_RATE)
+                rates = ovr_noise_rates(self.transition_matrix_, noisy_prior)
+                rates = np.clip(rates, 0.0, MAX_RATE)
             posteriors, rates = correction_posteriors(
                 problem.y, scores, rates, problem.sample_weight
+            )
+        if len(problem.positives) == 1:
+            ((rho_neg, rho_pos),) = rates
+            self.transition_matrix_ = np.array(
+                [[1 - rho_neg, rho_neg], [rho_pos, 1 - rho_pos]]
             )
         return posteriors, rates
 

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.svm import LinearSVC
 
-from skrobust.noise import flip_labels, symmetric_noise
+from skrobust.noise import flip_labels, pair_transition_matrix, symmetric_noise
 from skrobust.svm import RobustLinearSVC
 
 
@@ -311,3 +311,24 @@ def test_sample_weight_is_routed_through_a_pipeline():
     scaled = StandardScaler().fit_transform(X)
     direct = RobustLinearSVC(noise_rates=None).fit(scaled, y, sample_weight=weight)
     np.testing.assert_allclose(pipe[-1].coef_, direct.coef_)
+
+
+def test_auto_estimates_a_pair_noise_transition_matrix():
+    X, y = make_classification(
+        n_samples=3000,
+        n_features=20,
+        n_informative=10,
+        n_classes=4,
+        class_sep=2.0,
+        random_state=0,
+    )
+    y_noisy, _ = flip_labels(y, pair_transition_matrix(4, 0.25), random_state=0)
+    clf = RobustLinearSVC(random_state=0).fit(X, y_noisy)
+    T = clf.transition_matrix_
+    np.testing.assert_allclose(T.sum(axis=1), 1.0)
+    assert np.all(np.diag(T) > 0.6)
+    # in every row the largest off-diagonal entry is the class the pair flips to
+    off_diagonal = T - np.diag(np.diag(T))
+    np.testing.assert_array_equal(off_diagonal.argmax(axis=1), [1, 2, 3, 0])
+    binary = RobustLinearSVC(noise_rates=(0.1, 0.2)).fit(X[y < 2], y[y < 2])
+    np.testing.assert_allclose(binary.transition_matrix_, [[0.9, 0.1], [0.2, 0.8]])
