@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import make_classification
 from sklearn.svm import LinearSVC
 
@@ -137,3 +139,33 @@ def test_shuffle_prefix_permutes_only_the_prefix_and_is_seeded():
     again = np.arange(50)
     assert shuffle_prefix(again, 30, np.uint64(7)) == state
     np.testing.assert_array_equal(index, again)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 40),
+    d=st.integers(1, 6),
+    flipped_share=st.sampled_from([0.0, 0.3, 1.0]),
+    loss=st.sampled_from([HINGE, SQUARED_HINGE]),
+)
+def test_dual_solution_is_a_minimum_on_random_problems(seed, n, d, flipped_share, loss):
+    """No small move of w lowers the primal objective the dual solver reached."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = rng.choice([-1.0, 1.0], size=n)
+    cost = rng.uniform(0, 2, size=n) * (rng.random(n) > 0.1)
+    cost_flipped = cost * rng.uniform(0, 1, size=n) * (rng.random(n) < flipped_share)
+    w, n_iter = dual_coordinate_descent(
+        *as_triple(X), d, y, cost, cost_flipped, loss, 1.0, 1e-9, 100_000, True, seed
+    )
+    assert n_iter < 100_000
+    best = _objective(X, y, w, cost, cost_flipped, loss)
+    for _ in range(20):
+        moved = w + 1e-3 * rng.normal(size=d + 1)
+        assert _objective(X, y, moved, cost, cost_flipped, loss) >= best - 1e-7
+    if loss == SQUARED_HINGE:
+        w_primal, _ = primal_newton_squared_hinge(
+            X, y, cost, cost_flipped, 1.0, 1e-12, 200
+        )
+        np.testing.assert_allclose(w_primal, w, rtol=1e-4, atol=1e-5)
