@@ -10,6 +10,7 @@ from skrobust.noise import (
 )
 from skrobust.noise._correction import (
     check_noise_rates,
+    estimate_transition_matrix,
     expected_accuracy,
     ovr_noise_rates,
 )
@@ -138,3 +139,26 @@ def test_expected_accuracy_counts_posteriors():
     assert expected_accuracy(
         y, predicted, posterior, np.array([2.0, 0.0, 1.0])
     ) == pytest.approx(2.6)
+
+
+def test_confident_joint_recovers_a_transition_matrix():
+    rng = np.random.default_rng(0)
+    n, k = 30_000, 3
+    y = rng.integers(0, k, n)
+    # scores that separate the true classes well, as out-of-fold scores would
+    scores = rng.normal(size=(n, k)) + 4.0 * np.eye(k)[y]
+    T = np.array([[0.8, 0.2, 0.0], [0.0, 0.7, 0.3], [0.1, 0.0, 0.9]])
+    cumulative = T.cumsum(axis=1)[y]
+    noisy = (rng.random(n)[:, None] >= cumulative).sum(axis=1)
+    estimated = estimate_transition_matrix(noisy, scores, np.ones(n))
+    np.testing.assert_allclose(estimated, T, atol=0.03)
+    # integer weights act as repeated samples
+    weight = rng.integers(0, 3, n).astype(float)
+    repeated = estimate_transition_matrix(
+        np.repeat(noisy, weight.astype(int)),
+        np.repeat(scores, weight.astype(int), axis=0),
+        np.ones(int(weight.sum())),
+    )
+    np.testing.assert_allclose(
+        estimate_transition_matrix(noisy, scores, weight), repeated, atol=1e-12
+    )
