@@ -31,6 +31,10 @@ def row_sqnorm(data, indices, indptr, i):
     """Squared Euclidean norm of row ``i``."""
 
 
+def rows_dot(data, indices, indptr, w, out):
+    """``out[s] = row_s . w`` for every row (float64 data)."""
+
+
 @overload(row_dot, jit_options={"cache": True})
 def _row_dot(data, indices, indptr, i, w):
     if data.ndim == 2:
@@ -96,5 +100,21 @@ def _row_sqnorm(data, indices, indptr, i):
         for k in range(indptr[i], indptr[i + 1]):
             s += data[k] * data[k]
         return s
+
+    return sparse
+
+
+@overload(rows_dot, jit_options={"cache": True})
+def _rows_dot(data, indices, indptr, w, out):
+    if data.ndim == 2:
+
+        def dense(data, indices, indptr, w, out):
+            np.dot(data, w, out)  # BLAS gemv
+
+        return dense
+
+    def sparse(data, indices, indptr, w, out):
+        for s in range(out.shape[0]):
+            out[s] = row_dot(data, indices, indptr, s, w)
 
     return sparse

@@ -1,0 +1,346 @@
+"""Sequential minimal optimisation for kernel SVM duals (libsvm's solver).
+
+The problem, over variables ``alpha_t`` (t = 0..L-1)::
+
+    min_alpha  0.5 * alpha' Q alpha + p' alpha
+    s.t.       sum_t y_t alpha_t = 0,   0 <= alpha_t <= u_t
+
+with ``Q[t, s] = y_t y_s K(x_{r_t}, x_{r_s})``. Each variable belongs to a
+training row ``r_t``; several variables may share a row (the noise-corrected
+SVM gives a row one variable per possible label), and the kernel cache
+holds rows of K over training rows, so shared rows cost nothing extra.
+
+Each step picks the pair by libsvm's second-order rule (Fan, Chen and Lin,
+2005), solves the two-variable problem in closed form, and updates the
+gradient. Shrinking sets aside variables stuck at a bound (Joachims, 1999;
+libsvm's rules), the gradient is rebuilt before the final optimality check,
+and the stopping rule is libsvm's: the maximal violating pair's gap falls
+below ``tol``.
+"""
+
+import numpy as np
+from numba import njit
+
+from .kernel_rows import cached_row, kernel_diagonal, new_cache
+
+_TAU = 1e-12
+# shrink every this many steps (at most), as libsvm does
+_SHRINK_EVERY = 1000
+
+
+@njit(cache=True, nogil=True)
+def _is_upper(alpha, upper, t):
+    return alpha[t] >= upper[t]
+
+
+@njit(cache=True, nogil=True)
+def _is_lower(alpha, t):
+    return alpha[t] <= 0.0
+
+
+@njit(cache=True, nogil=True)
+def _violations(alpha, G, y, upper, active, n_active):
+    """libsvm's ``Gmax1``/``Gmax2``: the largest violations on each side."""
+    gmax1 = -np.inf
+    gmax2 = -np.inf
+    for k in range(n_active):
+        t = active[k]
+        if y[t] > 0:
+            if not _is_upper(alpha, upper, t):
+                gmax1 = max(gmax1, -G[t])
+            if not _is_lower(alpha, t):
+                gmax2 = max(gmax2, G[t])
+        else:
+            if not _is_upper(alpha, upper, t):
+                gmax2 = max(gmax2, -G[t])
+            if not _is_lower(alpha, t):
+                gmax1 = max(gmax1, G[t])
+    return gmax1, gmax2
+
+
+@njit(cache=True, nogil=True)
+def _can_shrink(alpha, G, y, upper, t, gmax1, gmax2):
+    if _is_upper(alpha, upper, t):
+        return -G[t] > gmax1 if y[t] > 0 else -G[t] > gmax2
+    if _is_lower(alpha, t):
+        return G[t] > gmax2 if y[t] > 0 else G[t] > gmax1
+    return False
+
+
+@njit(cache=True, nogil=True)
+def smo(
+    data,
+    indices,
+    indptr,
+    n_features,
+    gram,
+    sqnorm,
+    kernel,
+    rows,
+    y,
+    upper,
+    p,
+    tol,
+    max_iter,
+    shrinking,
+    cache_rows,
+):
+    """Solve the dual above from ``alpha = 0``.
+
+    ``data, indices, indptr`` are the training rows (see ``rows.py``) of
+    ``n_features`` columns,
+    ``gram`` the Gram matrix for a precomputed kernel (else unused),
+    ``sqnorm`` the squared row norms, ``kernel`` the tuple ``(kind, gamma,
+    coef0, degree)``; ``rows``, ``y``, ``upper``, ``p`` describe the
+    variables. At most ``cache_rows`` (>= 2) kernel rows are held at once;
+    ``max_iter < 0`` means no limit.
+
+    Returns ``(alpha, rho, objective, n_iter)``: the decision function is
+    ``sum_t y_t alpha_t K(x_{r_t}, x) - rho``.
+    """
+    n_vars = rows.shape[0]
+    n_rows = sqnorm.shape[0]
+    K_diag = kernel_diagonal(data, indices, indptr, gram, sqnorm, kernel)
+    buffer = np.zeros(n_features)
+    cache = new_cache(n_rows, max(2, min(cache_rows, n_rows)))
+
+    alpha = np.zeros(n_vars)
+    G = p.copy()
+    G_bar = np.zeros(n_vars)  # sum over s at the upper bound of u_s Q[s, t]
+    active = np.arange(n_vars)
+    n_active = n_vars
+    unshrunk = False
+    countdown = min(n_vars, _SHRINK_EVERY) + 1
+    n_iter = 0
+    while max_iter < 0 or n_iter < max_iter:
+        countdown -= 1
+        if countdown == 0:
+            countdown = min(n_vars, _SHRINK_EVERY)
+            if shrinking:
+                gmax1, gmax2 = _violations(alpha, G, y, upper, active, n_active)
+                if not unshrunk and gmax1 + gmax2 <= 10.0 * tol:
+                    unshrunk = True
+                    _reconstruct_gradient(
+                        data, indices, indptr, gram, sqnorm, kernel, cache, rows, y,
+                        upper, p, alpha, G, G_bar, active, n_active, n_iter, buffer,
+                    )
+                    n_active = n_vars
+                n_active = _shrink(alpha, G, y, upper, active, n_active, gmax1, gmax2)
+
+        i, j = _select_pair(
+            data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
+            alpha, G, K_diag, active, n_active, tol, n_iter, buffer,
+        )
+        if j < 0 and n_active < n_vars:
+            # optimal on the active set: check every variable
+            _reconstruct_gradient(
+                data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
+                p, alpha, G, G_bar, active, n_active, n_iter, buffer,
+            )
+            n_active = n_vars
+            i, j = _select_pair(
+                data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
+                alpha, G, K_diag, active, n_active, tol, n_iter, buffer,
+            )
+            countdown = 1
+        if j < 0:
+            break
+        n_iter += 1
+        K_i = cached_row(
+            data, indices, indptr, gram, sqnorm, kernel, cache, rows[i], n_iter, -1,
+            buffer,
+        )
+        K_j = cached_row(
+            data, indices, indptr, gram, sqnorm, kernel, cache, rows[j], n_iter,
+            rows[i], buffer,
+        )
+        old_i = alpha[i]
+        old_j = alpha[j]
+        K_ij = K_i[rows[j]]
+        _update_pair(alpha, G, y, upper, K_diag, rows, i, j, K_ij)
+        d_i = alpha[i] - old_i
+        d_j = alpha[j] - old_j
+        for k in range(n_active):
+            t = active[k]
+            G[t] += y[t] * (y[i] * K_i[rows[t]] * d_i + y[j] * K_j[rows[t]] * d_j)
+        _update_bar(G_bar, y, upper, rows, i, old_i, alpha[i], K_i)
+        _update_bar(G_bar, y, upper, rows, j, old_j, alpha[j], K_j)
+
+    objective = 0.0
+    for t in range(n_vars):
+        objective += alpha[t] * (G[t] + p[t])
+    return alpha, _rho(alpha, G, y, upper), 0.5 * objective, n_iter
+
+
+@njit(cache=True, nogil=True)
+def _select_pair(
+    data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
+    alpha, G, K_diag, active, n_active, tol, clock, buffer,
+):
+    """libsvm's second-order working set; ``j == -1`` when optimal."""
+    gmax = -np.inf
+    i = -1
+    for k in range(n_active):
+        t = active[k]
+        if y[t] > 0:
+            if not _is_upper(alpha, upper, t) and -G[t] >= gmax:
+                gmax = -G[t]
+                i = t
+        elif not _is_lower(alpha, t) and G[t] >= gmax:
+            gmax = G[t]
+            i = t
+    if i < 0:
+        return -1, -1
+    K_i = cached_row(
+        data, indices, indptr, gram, sqnorm, kernel, cache, rows[i], clock, -1, buffer
+    )
+    r_i = rows[i]
+    gmax2 = -np.inf
+    j = -1
+    best = np.inf
+    for k in range(n_active):
+        t = active[k]
+        if y[t] > 0:
+            if _is_lower(alpha, t):
+                continue
+            gmax2 = max(gmax2, G[t])
+            grad_diff = gmax + G[t]
+            quad = K_diag[r_i] + K_diag[rows[t]] - 2.0 * y[i] * K_i[rows[t]]
+        else:
+            if _is_upper(alpha, upper, t):
+                continue
+            gmax2 = max(gmax2, -G[t])
+            grad_diff = gmax - G[t]
+            quad = K_diag[r_i] + K_diag[rows[t]] + 2.0 * y[i] * K_i[rows[t]]
+        if grad_diff > 0.0:
+            gain = -grad_diff * grad_diff / (quad if quad > 0.0 else _TAU)
+            if gain <= best:
+                best = gain
+                j = t
+    if gmax + gmax2 < tol or j < 0:
+        return -1, -1
+    return i, j
+
+
+@njit(cache=True, nogil=True)
+def _update_pair(alpha, G, y, upper, K_diag, rows, i, j, K_ij):
+    """Solve the two-variable subproblem on ``(i, j)`` in closed form (libsvm)."""
+    u_i = upper[i]
+    u_j = upper[j]
+    if y[i] != y[j]:
+        quad = K_diag[rows[i]] + K_diag[rows[j]] + 2.0 * K_ij
+        delta = (-G[i] - G[j]) / (quad if quad > 0.0 else _TAU)
+        diff = alpha[i] - alpha[j]
+        alpha[i] += delta
+        alpha[j] += delta
+        if diff > 0.0:
+            if alpha[j] < 0.0:
+                alpha[j] = 0.0
+                alpha[i] = diff
+        elif alpha[i] < 0.0:
+            alpha[i] = 0.0
+            alpha[j] = -diff
+        if diff > u_i - u_j:
+            if alpha[i] > u_i:
+                alpha[i] = u_i
+                alpha[j] = u_i - diff
+        elif alpha[j] > u_j:
+            alpha[j] = u_j
+            alpha[i] = u_j + diff
+    else:
+        quad = K_diag[rows[i]] + K_diag[rows[j]] - 2.0 * K_ij
+        delta = (G[i] - G[j]) / (quad if quad > 0.0 else _TAU)
+        total = alpha[i] + alpha[j]
+        alpha[i] -= delta
+        alpha[j] += delta
+        if total > u_i:
+            if alpha[i] > u_i:
+                alpha[i] = u_i
+                alpha[j] = total - u_i
+        elif alpha[j] < 0.0:
+            alpha[j] = 0.0
+            alpha[i] = total
+        if total > u_j:
+            if alpha[j] > u_j:
+                alpha[j] = u_j
+                alpha[i] = total - u_j
+        elif alpha[i] < 0.0:
+            alpha[i] = 0.0
+            alpha[j] = total
+
+
+@njit(cache=True, nogil=True)
+def _update_bar(G_bar, y, upper, rows, i, old, new, K_i):
+    """Keep ``G_bar`` when ``alpha_i`` reaches or leaves its upper bound."""
+    was_upper = old >= upper[i]
+    is_upper = new >= upper[i]
+    if was_upper == is_upper:
+        return
+    scale = upper[i] * y[i] if is_upper else -upper[i] * y[i]
+    for t in range(G_bar.shape[0]):
+        G_bar[t] += scale * y[t] * K_i[rows[t]]
+
+
+@njit(cache=True, nogil=True)
+def _shrink(alpha, G, y, upper, active, n_active, gmax1, gmax2):
+    """Move shrinkable variables behind the active prefix; new prefix size."""
+    k = 0
+    while k < n_active:
+        if _can_shrink(alpha, G, y, upper, active[k], gmax1, gmax2):
+            n_active -= 1
+            active[k], active[n_active] = active[n_active], active[k]
+        else:
+            k += 1
+    return n_active
+
+
+@njit(cache=True, nogil=True)
+def _reconstruct_gradient(
+    data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper, p,
+    alpha, G, G_bar, active, n_active, clock, buffer,
+):
+    """Recompute ``G`` of the shrunk variables from the free ones."""
+    n_vars = rows.shape[0]
+    if n_active == n_vars:
+        return
+    for k in range(n_active, n_vars):
+        t = active[k]
+        G[t] = G_bar[t] + p[t]
+    for s in range(n_vars):
+        if alpha[s] <= 0.0 or alpha[s] >= upper[s]:
+            continue
+        K_s = cached_row(
+            data, indices, indptr, gram, sqnorm, kernel, cache, rows[s], clock, -1,
+            buffer,
+        )
+        for k in range(n_active, n_vars):
+            t = active[k]
+            G[t] += alpha[s] * y[s] * y[t] * K_s[rows[t]]
+
+
+@njit(cache=True, nogil=True)
+def _rho(alpha, G, y, upper):
+    """The offset: mean of ``y G`` over free variables, else the middle of
+    the feasible interval (libsvm)."""
+    ub = np.inf
+    lb = -np.inf
+    total = 0.0
+    n_free = 0
+    for t in range(alpha.shape[0]):
+        yG = y[t] * G[t]
+        if _is_upper(alpha, upper, t):
+            if y[t] < 0:
+                ub = min(ub, yG)
+            else:
+                lb = max(lb, yG)
+        elif _is_lower(alpha, t):
+            if y[t] > 0:
+                ub = min(ub, yG)
+            else:
+                lb = max(lb, yG)
+        else:
+            n_free += 1
+            total += yG
+    if n_free > 0:
+        return total / n_free
+    return 0.5 * (ub + lb)
