@@ -39,12 +39,11 @@ def _is_lower(alpha, t):
 
 
 @njit(cache=True, nogil=True)
-def _violations(alpha, G, y, upper, active, n_active):
+def _violations(alpha, G, y, upper, n_active):
     """libsvm's ``Gmax1``/``Gmax2``: the largest violations on each side."""
     gmax1 = -np.inf
     gmax2 = -np.inf
-    for k in range(n_active):
-        t = active[k]
+    for t in range(n_active):
         if y[t] > 0:
             if not _is_upper(alpha, upper, t):
                 gmax1 = max(gmax1, -G[t])
@@ -104,10 +103,17 @@ def smo(
     buffer = np.zeros(n_features)
     cache = new_cache(n_rows, max(2, min(cache_rows, n_rows)))
 
+    # the variables are kept permuted so that the active ones form a prefix
+    # (contiguous loops, as in libsvm); ``order[t]`` is the original index
+    order = np.arange(n_vars)
+    rows = rows.copy()
+    y = y.copy()
+    upper = upper.copy()
+    p = p.copy()
     alpha = np.zeros(n_vars)
     G = p.copy()
     G_bar = np.zeros(n_vars)  # sum over s at the upper bound of u_s Q[s, t]
-    active = np.arange(n_vars)
+    state = (order, rows, y, upper, p, alpha, G, G_bar)
     n_active = n_vars
     unshrunk = False
     countdown = min(n_vars, _SHRINK_EVERY) + 1
@@ -117,30 +123,30 @@ def smo(
         if countdown == 0:
             countdown = min(n_vars, _SHRINK_EVERY)
             if shrinking:
-                gmax1, gmax2 = _violations(alpha, G, y, upper, active, n_active)
+                gmax1, gmax2 = _violations(alpha, G, y, upper, n_active)
                 if not unshrunk and gmax1 + gmax2 <= 10.0 * tol:
                     unshrunk = True
                     _reconstruct_gradient(
-                        data, indices, indptr, gram, sqnorm, kernel, cache, rows, y,
-                        upper, p, alpha, G, G_bar, active, n_active, n_iter, buffer,
+                        data, indices, indptr, gram, sqnorm, kernel, cache, state,
+                        n_active, n_iter, buffer,
                     )
                     n_active = n_vars
-                n_active = _shrink(alpha, G, y, upper, active, n_active, gmax1, gmax2)
+                n_active = _shrink(state, n_active, gmax1, gmax2)
 
         i, j = _select_pair(
             data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
-            alpha, G, K_diag, active, n_active, tol, n_iter, buffer,
+            alpha, G, K_diag, n_active, tol, n_iter, buffer,
         )
         if j < 0 and n_active < n_vars:
             # optimal on the active set: check every variable
             _reconstruct_gradient(
-                data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
-                p, alpha, G, G_bar, active, n_active, n_iter, buffer,
+                data, indices, indptr, gram, sqnorm, kernel, cache, state, n_active,
+                n_iter, buffer,
             )
             n_active = n_vars
             i, j = _select_pair(
                 data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
-                alpha, G, K_diag, active, n_active, tol, n_iter, buffer,
+                alpha, G, K_diag, n_active, tol, n_iter, buffer,
             )
             countdown = 1
         if j < 0:
@@ -156,32 +162,33 @@ def smo(
         )
         old_i = alpha[i]
         old_j = alpha[j]
-        K_ij = K_i[rows[j]]
-        _update_pair(alpha, G, y, upper, K_diag, rows, i, j, K_ij)
-        d_i = alpha[i] - old_i
-        d_j = alpha[j] - old_j
-        for k in range(n_active):
-            t = active[k]
-            G[t] += y[t] * (y[i] * K_i[rows[t]] * d_i + y[j] * K_j[rows[t]] * d_j)
+        _update_pair(alpha, G, y, upper, K_diag, rows, i, j, K_i[rows[j]])
+        d_i = (alpha[i] - old_i) * y[i]
+        d_j = (alpha[j] - old_j) * y[j]
+        for t in range(n_active):
+            r = rows[t]
+            G[t] += y[t] * (K_i[r] * d_i + K_j[r] * d_j)
         _update_bar(G_bar, y, upper, rows, i, old_i, alpha[i], K_i)
         _update_bar(G_bar, y, upper, rows, j, old_j, alpha[j], K_j)
 
     objective = 0.0
     for t in range(n_vars):
         objective += alpha[t] * (G[t] + p[t])
-    return alpha, _rho(alpha, G, y, upper), 0.5 * objective, n_iter
+    rho = _rho(alpha, G, y, upper)
+    alpha_out = np.empty(n_vars)
+    alpha_out[order] = alpha
+    return alpha_out, rho, 0.5 * objective, n_iter
 
 
 @njit(cache=True, nogil=True)
 def _select_pair(
     data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
-    alpha, G, K_diag, active, n_active, tol, clock, buffer,
+    alpha, G, K_diag, n_active, tol, clock, buffer,
 ):
     """libsvm's second-order working set; ``j == -1`` when optimal."""
     gmax = -np.inf
     i = -1
-    for k in range(n_active):
-        t = active[k]
+    for t in range(n_active):
         if y[t] > 0:
             if not _is_upper(alpha, upper, t) and -G[t] >= gmax:
                 gmax = -G[t]
@@ -198,8 +205,7 @@ def _select_pair(
     gmax2 = -np.inf
     j = -1
     best = np.inf
-    for k in range(n_active):
-        t = active[k]
+    for t in range(n_active):
         if y[t] > 0:
             if _is_lower(alpha, t):
                 continue
@@ -282,29 +288,38 @@ def _update_bar(G_bar, y, upper, rows, i, old, new, K_i):
 
 
 @njit(cache=True, nogil=True)
-def _shrink(alpha, G, y, upper, active, n_active, gmax1, gmax2):
+def _swap(state, a, b):
+    for array in state[:2]:
+        array[a], array[b] = array[b], array[a]
+    for array in state[2:]:
+        array[a], array[b] = array[b], array[a]
+
+
+@njit(cache=True, nogil=True)
+def _shrink(state, n_active, gmax1, gmax2):
     """Move shrinkable variables behind the active prefix; new prefix size."""
-    k = 0
-    while k < n_active:
-        if _can_shrink(alpha, G, y, upper, active[k], gmax1, gmax2):
+    y, upper, alpha, G = state[2], state[3], state[5], state[6]
+    t = 0
+    while t < n_active:
+        if _can_shrink(alpha, G, y, upper, t, gmax1, gmax2):
             n_active -= 1
-            active[k], active[n_active] = active[n_active], active[k]
+            _swap(state, t, n_active)
         else:
-            k += 1
+            t += 1
     return n_active
 
 
 @njit(cache=True, nogil=True)
 def _reconstruct_gradient(
-    data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper, p,
-    alpha, G, G_bar, active, n_active, clock, buffer,
+    data, indices, indptr, gram, sqnorm, kernel, cache, state, n_active, clock,
+    buffer,
 ):
     """Recompute ``G`` of the shrunk variables from the free ones."""
+    _, rows, y, upper, p, alpha, G, G_bar = state
     n_vars = rows.shape[0]
     if n_active == n_vars:
         return
-    for k in range(n_active, n_vars):
-        t = active[k]
+    for t in range(n_active, n_vars):
         G[t] = G_bar[t] + p[t]
     for s in range(n_vars):
         if alpha[s] <= 0.0 or alpha[s] >= upper[s]:
@@ -313,9 +328,9 @@ def _reconstruct_gradient(
             data, indices, indptr, gram, sqnorm, kernel, cache, rows[s], clock, -1,
             buffer,
         )
-        for k in range(n_active, n_vars):
-            t = active[k]
-            G[t] += alpha[s] * y[s] * y[t] * K_s[rows[t]]
+        a_s = alpha[s] * y[s]
+        for t in range(n_active, n_vars):
+            G[t] += a_s * y[t] * K_s[rows[t]]
 
 
 @njit(cache=True, nogil=True)
