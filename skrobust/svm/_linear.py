@@ -5,10 +5,9 @@ import numbers
 import warnings
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -18,32 +17,17 @@ from threadpoolctl import ThreadpoolController
 from .._kernels.dual_cd import HINGE, SQUARED_HINGE, dual_coordinate_descent
 from .._kernels.primal_newton import primal_newton_squared_hinge
 from .._kernels.rows import as_triple
-from ..noise._correction import (
-    check_noise_rates,
-    check_ovr_rates,
-    correction_posteriors,
-    estimate_transition_matrix,
-    expected_accuracy,
-    ovr_noise_rates,
-)
-from ..noise._rates import MAX_RATE
+from ..noise._correction import check_noise_rates
 from ..utils._validation import (
     check_option,
     check_positive_int,
     check_positive_scalar,
     check_sample_weight,
 )
-
-# The first scoring round of the noise correction fits C times each of these
-# factors out of fold and keeps the most accurate on the noisy labels: a model
-# trained on noisy labels ranks best when more regularised than the final one.
-_SCORER_C_FACTORS = (1.0, 0.1, 0.01)
-# Posteriors from one round train a cleaner scorer for the next; three rounds
-# were measured to help on text (benchmarks/noise_accuracy.py).
-_SCORING_ROUNDS = 3
+from ._correction import NoiseCorrectionMixin, TrainingSet
 
 
-class RobustLinearSVC(ClassifierMixin, BaseEstimator):
+class RobustLinearSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
     """Linear support vector classifier that corrects its loss for label noise.
 
     A drop-in replacement for :class:`sklearn.svm.LinearSVC` (L2 penalty,
@@ -263,14 +247,14 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
         primal = self._use_primal(X)
         if primal and X.dtype != np.float64:
             X = X.astype(np.float64)
-        problem = _Problem(
+        training = TrainingSet(
             X,
             y_encoded,
             sample_weight,
             compute_class_weight(self.class_weight, classes=self.classes_, y=y),
-            primal,
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         )
+        training.primal = primal
 
         # the many small matrix-vector products of the solvers run faster on one
         # BLAS thread (as in KMeans); parallelism comes from n_jobs instead
@@ -279,9 +263,9 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
             self.noise_rates_ = self.transition_matrix_ = None
             if transition is not None:
                 posteriors, self.noise_rates_ = self._label_posteriors(
-                    problem, transition
+                    training, transition
                 )
-            W, n_iter = self._solve(problem, None, posteriors)
+            W, n_iter = self._solve(training, None, posteriors)
         self.coef_ = W[:, :-1]
         self.intercept_ = W[:, -1] * self._bias_scale()
         self.n_iter_ = int(n_iter)
@@ -368,164 +352,51 @@ class RobustLinearSVC(ClassifierMixin, BaseEstimator):
     def _bias_scale(self):
         return self.intercept_scaling if self.fit_intercept else 0.0
 
-    def _solve(self, problem, rows, posteriors, C=None):
-        """Fit every one-vs-rest problem on ``rows`` (indices, or None for all
+    def _solve(self, training, rows, posteriors, C=None):
+        """Fit every binary problem on ``rows`` (indices, or None for all
         rows, without a copy); return (W, largest n_iter)."""
-        results = self._run(self._tasks(problem, rows, posteriors, C))
+        results = self._run(self._tasks(training, rows, posteriors, C))
         return np.vstack([w for w, _ in results]), max(n for _, n in results)
 
-    def _tasks(self, problem, rows, posteriors, C=None):
-        """One solver call per one-vs-rest problem on ``rows``.
+    def _tasks(self, training, rows, posteriors, C=None):
+        """One solver call per binary problem on ``rows`` (see
+        ``TrainingSet.binary_problems``)."""
+        X = training.X if rows is None else training.X[rows]
+        solve = _solve_primal if training.primal else _solve_dual
+        args = (self._bias_scale(), self.loss, self.tol, self.max_iter, training.seed)
+        for y_signed, cost, cost_flipped in training.binary_problems(
+            rows, posteriors, self.C if C is None else C
+        ):
+            yield delayed(solve)(X, y_signed, cost, cost_flipped, *args)
 
-        With ``posteriors`` (n_problems, len(rows)), each sample's loss is the
-        expected loss over its true label: its own label at cost
-        ``C * posterior``, the opposite label at ``C * (1 - posterior)``.
-        """
-        C = self.C if C is None else C
-        if rows is None:
-            X, y, weight = problem.X, problem.y, C * problem.sample_weight
-        else:
-            X, y = problem.X[rows], problem.y[rows]
-            weight = C * problem.sample_weight[rows]
-        class_weight = problem.class_weight
-        solve = _solve_primal if problem.primal else _solve_dual
-        args = (self._bias_scale(), self.loss, self.tol, self.max_iter, problem.seed)
-        for k, positive in enumerate(problem.positives):
-            y_signed = np.where(y == positive, 1.0, -1.0)
-            cost = weight * class_weight[y]
-            if posteriors is None:
-                yield delayed(solve)(X, y_signed, cost, np.zeros_like(cost), *args)
-                continue
-            claimed = np.where(
-                y == positive, problem.rest_weight[positive], class_weight[positive]
+    def _out_of_fold_scores(self, training, posteriors, folds, C):
+        """Decision values of each sample from the models of the other folds."""
+        n_problems = len(training.positives)
+        # all folds and classes at once, so that n_jobs threads share them
+        tasks = (
+            task
+            for train, _ in folds
+            for task in self._tasks(
+                training,
+                train,
+                None if posteriors is None else posteriors[:, train],
+                C=C,
             )
-            p = posteriors[k]
-            flipped = weight * claimed * (1.0 - p)
-            yield delayed(solve)(X, y_signed, cost * p, flipped, *args)
-
-    def _run(self, tasks):
-        """Run solver calls on ``n_jobs`` threads (the solvers release the GIL)."""
-        return Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
-
-    def _label_posteriors(self, problem, transition):
-        """Posteriors of each sample's labels, and the flip rates behind them."""
-        counts = np.bincount(problem.y)
-        if counts.min() < 2:
-            raise ValueError(
-                "the noise correction needs at least 2 samples of every class for "
-                "its out-of-fold scores; pass noise_rates=None to fit a plain SVM."
-            )
-        noisy_prior = np.bincount(problem.y, weights=problem.sample_weight)
-        noisy_prior /= noisy_prior.sum()
-        rates = None
-        if not isinstance(transition, str):
-            rates = check_ovr_rates(ovr_noise_rates(transition, noisy_prior))
-            self.transition_matrix_ = transition
-        folds = self._folds(problem, counts.min())
-        posteriors = None
-        for _ in range(_SCORING_ROUNDS):
-            factors = _SCORER_C_FACTORS if posteriors is None else (1.0,)
-            scores = self._best_out_of_fold_scores(problem, posteriors, folds, factors)
-            if rates is None and len(problem.positives) > 1:
-                # one-vs-rest rates estimated one class at a time would assume
-                # that every other class flips into it alike (wrong for pair
-                # noise): estimate the whole matrix, then derive them
-                self.transition_matrix_ = estimate_transition_matrix(
-                    problem.y, scores, problem.sample_weight
-                )
-                rates = ovr_noise_rates(self.transition_matrix_, noisy_prior)
-                rates = np.clip(rates, 0.0, MAX_RATE)
-            posteriors, rates = correction_posteriors(
-                problem.y, scores, rates, problem.sample_weight
-            )
-        if len(problem.positives) == 1:
-            ((rho_neg, rho_pos),) = rates
-            self.transition_matrix_ = np.array(
-                [[1 - rho_neg, rho_neg], [rho_pos, 1 - rho_pos]]
-            )
-        return posteriors, rates
-
-    def _folds(self, problem, smallest_class):
-        if isinstance(self.cv, numbers.Integral):
-            splitter = StratifiedKFold(
-                n_splits=min(self.cv, smallest_class),
-                shuffle=True,
-                random_state=problem.seed,
-            )
-        else:
-            splitter = check_cv(self.cv, problem.y, classifier=True)
-        return list(splitter.split(problem.X, problem.y))
-
-    def _best_out_of_fold_scores(self, problem, posteriors, folds, factors):
-        """Out-of-fold decision values of the most accurate ``C * factor``.
-
-        Accuracy is counted on the noisy labels, or in expectation over the
-        true labels when ``posteriors`` are given, weighted by sample weight.
-        """
-        n_problems = len(problem.positives)
-        best, best_accuracy = None, -np.inf
-        for factor in factors:
-            # all folds and classes at once, so that n_jobs threads share them
-            tasks = (
-                task
-                for train, _ in folds
-                for task in self._tasks(
-                    problem,
-                    train,
-                    None if posteriors is None else posteriors[:, train],
-                    C=factor * self.C,
-                )
-            )
-            results = self._run(tasks)
-            scores = np.empty((len(problem.y), n_problems))
-            for f, (_, test) in enumerate(folds):
-                W = np.vstack(
-                    [w for w, _ in results[f * n_problems : (f + 1) * n_problems]]
-                )
-                scores[test] = (
-                    problem.X[test] @ W[:, :-1].T + W[:, -1] * self._bias_scale()
-                )
-            if len(factors) == 1:
-                return scores
-            predicted = (scores[:, 0] > 0) if n_problems == 1 else scores.argmax(1)
-            if posteriors is None:
-                accuracy = problem.sample_weight @ (predicted == problem.y)
-            else:
-                accuracy = expected_accuracy(
-                    problem.y, predicted, posteriors, problem.sample_weight
-                )
-            if accuracy > best_accuracy:
-                best, best_accuracy = scores, accuracy
-        return best
+        )
+        results = self._run(tasks)
+        scores = np.empty((len(training.y), n_problems))
+        for f, (_, test) in enumerate(folds):
+            fold = results[f * n_problems : (f + 1) * n_problems]
+            W = np.vstack([w for w, _ in fold])
+            bias = W[:, -1] * self._bias_scale()
+            scores[test] = training.X[test] @ W[:, :-1].T + bias
+        return scores
 
 
 @functools.cache
 def _blas_threads():
     # finding the BLAS libraries takes milliseconds: do it once per process
     return ThreadpoolController()
-
-
-class _Problem:
-    """The validated training data of one fit, shared by its many solves."""
-
-    def __init__(self, X, y, sample_weight, class_weight, primal, seed):
-        self.X = X
-        self.y = y
-        self.sample_weight = sample_weight
-        self.class_weight = class_weight
-        self.primal = primal
-        self.seed = seed
-        n_classes = len(class_weight)
-        self.positives = [1] if n_classes == 2 else list(range(n_classes))
-        # weight of the claim "one of the other classes", by class frequency
-        mass = np.bincount(y, weights=sample_weight, minlength=n_classes)
-        other_mass = mass.sum() - mass
-        self.rest_weight = np.divide(
-            (mass * class_weight).sum() - mass * class_weight,
-            other_mass,
-            out=np.ones(n_classes),
-            where=other_mass > 0,
-        )
 
 
 def _solve_dual(X, y_signed, cost, cost_flipped, bias, loss, tol, max_iter, seed):
