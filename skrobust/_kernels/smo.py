@@ -211,14 +211,14 @@ def _select_pair(
                 continue
             gmax2 = max(gmax2, G[t])
             grad_diff = gmax + G[t]
-            quad = K_diag[r_i] + K_diag[rows[t]] - 2.0 * y[i] * K_i[rows[t]]
         else:
             if _is_upper(alpha, upper, t):
                 continue
             gmax2 = max(gmax2, -G[t])
             grad_diff = gmax - G[t]
-            quad = K_diag[r_i] + K_diag[rows[t]] + 2.0 * y[i] * K_i[rows[t]]
         if grad_diff > 0.0:
+            # curvature along the pair's feasible direction
+            quad = K_diag[r_i] + K_diag[rows[t]] - 2.0 * K_i[rows[t]]
             gain = -grad_diff * grad_diff / (quad if quad > 0.0 else _TAU)
             if gain <= best:
                 best = gain
@@ -233,9 +233,11 @@ def _update_pair(alpha, G, y, upper, K_diag, rows, i, j, K_ij):
     """Solve the two-variable subproblem on ``(i, j)`` in closed form (libsvm)."""
     u_i = upper[i]
     u_j = upper[j]
+    quad = K_diag[rows[i]] + K_diag[rows[j]] - 2.0 * K_ij
+    if quad <= 0.0:
+        quad = _TAU
     if y[i] != y[j]:
-        quad = K_diag[rows[i]] + K_diag[rows[j]] + 2.0 * K_ij
-        delta = (-G[i] - G[j]) / (quad if quad > 0.0 else _TAU)
+        delta = (-G[i] - G[j]) / quad
         diff = alpha[i] - alpha[j]
         alpha[i] += delta
         alpha[j] += delta
@@ -254,8 +256,7 @@ def _update_pair(alpha, G, y, upper, K_diag, rows, i, j, K_ij):
             alpha[j] = u_j
             alpha[i] = u_j + diff
     else:
-        quad = K_diag[rows[i]] + K_diag[rows[j]] - 2.0 * K_ij
-        delta = (G[i] - G[j]) / (quad if quad > 0.0 else _TAU)
+        delta = (G[i] - G[j]) / quad
         total = alpha[i] + alpha[j]
         alpha[i] -= delta
         alpha[j] += delta

@@ -1,0 +1,529 @@
+"""RobustSVC: a kernel SVM with its own SMO solver and the label-noise
+correction of the linear SVM."""
+
+import numbers
+import warnings
+from itertools import combinations
+
+import numpy as np
+from joblib import delayed
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._kernels.rows import EMPTY_INDEX, as_triple
+from .._kernels.smo import smo
+from ..noise._correction import check_noise_rates
+from ..utils._validation import (
+    check_positive_int,
+    check_positive_scalar,
+    check_sample_weight,
+)
+from ._correction import NoiseCorrectionMixin, TrainingSet
+from ._kernel_functions import KernelSpec, resolve_gamma
+
+_NO_GRAM = np.empty((0, 0))
+
+
+class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
+    """Kernel support vector classifier that corrects its loss for label noise.
+
+    A drop-in replacement for :class:`sklearn.svm.SVC` (same parameters and
+    dual problem, solved by its own Numba SMO solver) with the label-noise
+    correction of :class:`~skrobust.svm.RobustLinearSVC`: with
+    ``noise_rates="auto"`` (the default) it scores every training sample out
+    of fold, estimates the flip rates, and charges each sample's own label
+    ``C * posterior`` and the opposite label ``C * (1 - posterior)``, where
+    ``posterior`` is the probability that its label is the true one. With
+    ``noise_rates=None`` it solves the same problem as ``SVC``.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse regularisation strength.
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed"}, default="rbf"
+        The kernel. With ``"precomputed"``, ``X`` is the kernel matrix: (n, n)
+        in ``fit``, (n_test, n_train) against the training samples after.
+    degree : int, default=3
+        Degree of the polynomial kernel.
+    gamma : "scale", "auto" or float, default="scale"
+        Kernel coefficient of rbf, poly and sigmoid: ``"scale"`` is ``1 /
+        (n_features * X.var())``, ``"auto"`` is ``1 / n_features``.
+    coef0 : float, default=0.0
+        Independent term of the poly and sigmoid kernels.
+    noise_rates : "auto", None, float or array-like, default="auto"
+        How labels were corrupted, as in
+        :class:`~skrobust.svm.RobustLinearSVC`: ``"auto"`` estimates the
+        flip rates, ``None`` fits a plain SVM, a float is a symmetric rate,
+        a pair ``(rho_neg, rho_pos)`` (two classes) or a transition matrix
+        ``T[i, j] = P(label j | true class i)`` gives them.
+    shrinking : bool, default=True
+        Set aside variables stuck at a bound during the solve (libsvm's
+        heuristic); the result is the same, usually faster.
+    tol : float, default=1e-3
+        Stopping tolerance on the maximal violating pair, as in ``SVC``.
+    cache_size : float, default=200
+        Megabytes of kernel rows kept between solver steps; memory never
+        grows with the square of the number of samples.
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies ``C`` for the samples of each class.
+    max_iter : int, default=-1
+        Limit on solver steps per binary problem; -1 for none.
+    decision_function_shape : {"ovr", "ovo"}, default="ovr"
+        Shape of ``decision_function`` with more than two classes, as in
+        ``SVC``. Without noise correction the model is one-vs-one (as
+        ``SVC``) and "ovr" turns its pairwise values into per-class scores;
+        with a correction the model is one-vs-rest (the flip rates are
+        one-vs-rest) and "ovo" is not available.
+    cv : int, cross-validation generator or iterable, default=5
+        Folds for the out-of-fold scores of the noise correction (ignored
+        when ``noise_rates=None``).
+    n_jobs : int or None, default=None
+        Threads for the binary problems, the out-of-fold fits and the
+        scoring blocks of ``decision_function``/``predict``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds of the noise correction. The solver itself is
+        deterministic.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    support_ : ndarray of shape (n_SV,)
+        Indices of the support vectors in the training data.
+    support_vectors_ : ndarray or sparse matrix of shape (n_SV, n_features)
+        The support vectors (empty for a precomputed kernel).
+    dual_coef_ : ndarray of shape (n_problems, n_SV)
+        Coefficient of each support vector in each binary problem's decision
+        function ``sum_k dual_coef_[p, k] K(support_vectors_[k], x) +
+        intercept_[p]`` (zero where a vector is not in the problem). The
+        problems: one for two classes (positive means ``classes_[1]``); else
+        the class pairs ``(i, j)``, ``i < j``, in order (positive means
+        ``classes_[i]``), or with a noise correction one per class.
+    intercept_ : ndarray of shape (n_problems,)
+        The intercepts of the problems.
+    n_support_ : ndarray of shape (n_classes,)
+        Number of support vectors of each class.
+    n_iter_ : ndarray of shape (n_problems,)
+        Solver steps of each problem.
+    noise_rates_ : ndarray of shape (n_problems, 2) or None
+        Flip rates ``(rho_neg, rho_pos)`` of each one-vs-rest problem used
+        by the correction; None without correction.
+    transition_matrix_ : ndarray of shape (n_classes, n_classes) or None
+        The noise matrix behind those rates; None without correction.
+    dual_objective_ : ndarray of shape (n_problems,)
+        The dual objective ``0.5 a' Q a - sum(a)`` each problem reached.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.svm.SVC : The plain kernel SVM this estimator extends.
+    skrobust.svm.RobustLinearSVC : The linear version, for large data.
+
+    Notes
+    -----
+    The solver is sequential minimal optimisation with libsvm's
+    second-order working-set selection and shrinking. A sample whose label
+    may be wrong has one dual variable per label, both on the same kernel
+    row, so the correction costs no extra kernel evaluations per solver
+    step. The correction fits ``5 * cv + 1`` models (see
+    :class:`~skrobust.svm.RobustLinearSVC`).
+
+    Scoring computes kernel blocks with BLAS; it uses ``n_jobs`` threads.
+
+    References
+    ----------
+    R.-E. Fan, P.-H. Chen, C.-J. Lin, "Working Set Selection Using Second
+    Order Information for Training Support Vector Machines", JMLR 2005.
+
+    N. Natarajan, I. S. Dhillon, P. Ravikumar, A. Tewari, "Learning with Noisy
+    Labels", NeurIPS 2013.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from skrobust.noise import symmetric_noise
+    >>> from skrobust.svm import RobustSVC
+    >>> X, y = make_moons(n_samples=400, noise=0.2, random_state=0)
+    >>> y_noisy, flipped = symmetric_noise(y, 0.3, random_state=0)
+    >>> clf = RobustSVC(random_state=0).fit(X, y_noisy)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    def __init__(
+        self,
+        C=1.0,
+        *,
+        kernel="rbf",
+        degree=3,
+        gamma="scale",
+        coef0=0.0,
+        noise_rates="auto",
+        shrinking=True,
+        tol=1e-3,
+        cache_size=200,
+        class_weight=None,
+        max_iter=-1,
+        decision_function_shape="ovr",
+        cv=5,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.C = C
+        self.kernel = kernel
+        self.degree = degree
+        self.gamma = gamma
+        self.coef0 = coef0
+        self.noise_rates = noise_rates
+        self.shrinking = shrinking
+        self.tol = tol
+        self.cache_size = cache_size
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.decision_function_shape = decision_function_shape
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model, correcting for label noise as ``noise_rates`` says.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_samples)
+            Training data, or the kernel matrix for ``kernel="precomputed"``.
+        y : array-like of shape (n_samples,)
+            Labels, possibly noisy.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; they multiply ``C``.
+
+        Returns
+        -------
+        self : RobustSVC
+            The fitted estimator.
+        """
+        spec = self._check_params()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=False if spec.precomputed else "csr",
+            dtype=np.float64,
+            order="C",
+        )
+        if spec.precomputed and X.shape[0] != X.shape[1]:
+            raise ValueError(
+                "with kernel='precomputed', X must be the square kernel matrix of "
+                f"the training samples; got shape {X.shape}."
+            )
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                "RobustSVC needs samples of at least 2 classes; got 1 class: "
+                f"{self.classes_[0]!r}."
+            )
+        transition = check_noise_rates(self.noise_rates, n_classes)
+        if transition is not None and self.decision_function_shape == "ovo":
+            raise ValueError(
+                "decision_function_shape='ovo' needs noise_rates=None: the noise "
+                "correction fits one-vs-rest problems."
+            )
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        if not spec.precomputed:
+            spec.gamma = resolve_gamma(self.gamma, X)
+        self._spec = spec
+        training = TrainingSet(
+            X,
+            y_encoded,
+            sample_weight,
+            compute_class_weight(self.class_weight, classes=self.classes_, y=y),
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+        )
+        training.sqnorm = _row_sqnorms(X, spec)
+
+        posteriors = None
+        self.noise_rates_ = self.transition_matrix_ = None
+        if transition is not None:
+            posteriors, self.noise_rates_ = self._label_posteriors(training, transition)
+        pairwise = transition is None and n_classes > 2
+        tasks = (
+            self._pair_tasks(training)
+            if pairwise
+            else self._tasks(training, None, posteriors)
+        )
+        self._set_model(training, self._run(tasks), pairwise)
+        if self.max_iter > 0 and np.any(self.n_iter_ >= self.max_iter):
+            warnings.warn(
+                f"RobustSVC stopped at max_iter={self.max_iter} solver steps before "
+                "reaching tol; increase max_iter or scale the features.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def decision_function(self, X):
+        """Decision values of the samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_train)
+            Samples, or their kernel values against the training samples
+            for ``kernel="precomputed"``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes) \
+                or (n_samples, n_pairs)
+            For two classes, the score of ``classes_[1]``; otherwise one
+            column per class, or per class pair with
+            ``decision_function_shape="ovo"``.
+        """
+        scores = self._problem_scores(X)
+        if scores.shape[1] == 1:
+            return scores.ravel()
+        if self._pairwise and self.decision_function_shape == "ovr":
+            return _pairwise_to_class_scores(scores, len(self.classes_))
+        return scores
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_train)
+            Samples (kernel values for ``kernel="precomputed"``).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels: by vote over the class pairs (as ``SVC``) for
+            a one-vs-one model, else the largest score.
+        """
+        scores = self._problem_scores(X)
+        if scores.shape[1] == 1:
+            return self.classes_[(scores[:, 0] > 0).astype(int)]
+        if self._pairwise:
+            return self.classes_[_pairwise_votes(scores, len(self.classes_)).argmax(1)]
+        return self.classes_[scores.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self.kernel != "precomputed"
+        tags.input_tags.pairwise = self.kernel == "precomputed"
+        return tags
+
+    def _check_params(self):
+        check_positive_scalar(self.C, "C")
+        spec = KernelSpec(
+            self.kernel,
+            None,
+            check_positive_int(self.degree, "degree"),
+            _check_real(self.coef0, "coef0"),
+        )
+        if spec.precomputed:
+            spec.gamma = 0.0
+        else:
+            resolve_gamma(self.gamma, np.ones((1, 1)))  # type and sign only
+        if not isinstance(self.shrinking, bool | np.bool_):
+            raise TypeError(f"shrinking must be a bool, got {self.shrinking!r}.")
+        check_positive_scalar(self.tol, "tol")
+        check_positive_scalar(self.cache_size, "cache_size")
+        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter == 0:
+            raise ValueError(
+                f"max_iter must be a positive integer or -1, got {self.max_iter!r}."
+            )
+        if self.decision_function_shape not in ("ovr", "ovo"):
+            raise ValueError(
+                "decision_function_shape must be 'ovr' or 'ovo', got "
+                f"{self.decision_function_shape!r}."
+            )
+        if (
+            isinstance(self.cv, numbers.Integral)
+            and check_positive_int(self.cv, "cv") < 2
+        ):
+            raise ValueError(f"cv must be at least 2, got {self.cv}.")
+        if self.n_jobs is not None and not isinstance(self.n_jobs, numbers.Integral):
+            raise TypeError(f"n_jobs must be an integer or None, got {self.n_jobs!r}.")
+        return spec
+
+    def _tasks(self, training, rows, posteriors, C=None):
+        """One solver call per binary problem on ``rows`` (None for all)."""
+        for y_signed, cost, cost_flipped in training.binary_problems(
+            rows, posteriors, self.C if C is None else C
+        ):
+            yield delayed(self._solve)(training, rows, y_signed, cost, cost_flipped)
+
+    def _pair_tasks(self, training):
+        """One solver call per class pair ``(i, j)``, ``i`` positive."""
+        n_classes = len(self.classes_)
+        weight = self.C * training.sample_weight * training.class_weight[training.y]
+        for i, j in combinations(range(n_classes), 2):
+            rows = np.flatnonzero((training.y == i) | (training.y == j))
+            y_signed = np.where(training.y[rows] == i, 1.0, -1.0)
+            cost = weight[rows]
+            yield delayed(self._solve)(
+                training, rows, y_signed, cost, np.zeros_like(cost)
+            )
+
+    def _solve(self, training, rows, y_signed, cost, cost_flipped):
+        """Solve one binary problem on ``rows``.
+
+        Returns ``(rows, coef, intercept, objective, n_iter)`` with ``coef``
+        the dual coefficient of each of those rows.
+        """
+        if rows is None:
+            rows = np.arange(training.X.shape[0])
+            subset, sqnorm = training.X, training.sqnorm
+        else:
+            sqnorm = training.sqnorm[rows]
+            if self._spec.precomputed:
+                subset = training.X[np.ix_(rows, rows)]
+            else:
+                subset = training.X[rows]
+        if self._spec.precomputed:
+            data, indices, indptr, gram = subset, EMPTY_INDEX, EMPTY_INDEX, subset
+        else:
+            data, indices, indptr = as_triple(subset)
+            gram = _NO_GRAM
+        own = np.flatnonzero(cost > 0)
+        flipped = np.flatnonzero(cost_flipped > 0)
+        variables = np.concatenate([own, flipped])
+        signs = np.concatenate([y_signed[own], -y_signed[flipped]])
+        n_rows = len(rows)
+        cache_rows = int(self.cache_size * 2**20 // (8 * max(n_rows, 1)))
+        alpha, rho, objective, n_iter = smo(
+            data,
+            indices,
+            indptr,
+            0 if self._spec.precomputed else subset.shape[1],
+            gram,
+            sqnorm,
+            self._spec.as_tuple(),
+            variables,
+            signs,
+            np.concatenate([cost[own], cost_flipped[flipped]]),
+            -np.ones(len(variables)),
+            self.tol,
+            self.max_iter,
+            bool(self.shrinking),
+            cache_rows,
+        )
+        coef = np.bincount(variables, weights=signs * alpha, minlength=n_rows)
+        return rows, coef, -rho, objective, n_iter
+
+    def _out_of_fold_scores(self, training, posteriors, folds, C):
+        """Decision values of each sample from the models of the other folds."""
+        n_problems = len(training.positives)
+        tasks = (
+            task
+            for train, _ in folds
+            for task in self._tasks(
+                training,
+                train,
+                None if posteriors is None else posteriors[:, train],
+                C=C,
+            )
+        )
+        results = self._run(tasks)
+        scores = np.empty((len(training.y), n_problems))
+        for f, (_, test) in enumerate(folds):
+            fold = results[f * n_problems : (f + 1) * n_problems]
+            support = np.unique(np.concatenate([r[c != 0] for r, c, *_ in fold]))
+            dual_coef = _dual_coef_matrix(fold, support, len(training.y))
+            scores[test] = self._spec.scores(
+                training.X[test],
+                support if self._spec.precomputed else training.X[support],
+                dual_coef,
+                np.array([b for _, _, b, _, _ in fold]),
+                self.n_jobs,
+            )
+        return scores
+
+    def _set_model(self, training, results, pairwise):
+        self._pairwise = pairwise
+        self.support_ = np.unique(np.concatenate([r[c != 0] for r, c, *_ in results]))
+        self.dual_coef_ = _dual_coef_matrix(results, self.support_, len(training.y))
+        self.intercept_ = np.array([b for _, _, b, _, _ in results])
+        self.dual_objective_ = np.array([o for *_, o, _ in results])
+        self.n_iter_ = np.array([n for *_, n in results])
+        self.n_support_ = np.bincount(
+            training.y[self.support_], minlength=len(self.classes_)
+        ).astype(np.int32)
+        if self._spec.precomputed:
+            self.support_vectors_ = np.empty((0, 0))
+        else:
+            self.support_vectors_ = training.X[self.support_]
+
+    def _problem_scores(self, X):
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=False if self._spec.precomputed else "csr",
+            dtype=np.float64,
+            reset=False,
+        )
+        vectors = self.support_ if self._spec.precomputed else self.support_vectors_
+        return self._spec.scores(
+            X, vectors, self.dual_coef_, self.intercept_, self.n_jobs
+        )
+
+
+def _check_real(value, name):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, got {value!r}.")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}.")
+    return value
+
+
+def _row_sqnorms(X, spec):
+    if spec.precomputed:
+        return np.zeros(X.shape[0])
+    if hasattr(X, "indptr"):
+        return np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    return np.einsum("ij,ij->i", X, X)
+
+
+def _dual_coef_matrix(results, support, n_samples):
+    """Stack each problem's coefficients over the union of support vectors."""
+    position = np.full(n_samples, -1)
+    position[support] = np.arange(len(support))
+    dual_coef = np.zeros((len(results), len(support)))
+    for p, (rows, coef, *_) in enumerate(results):
+        nonzero = coef != 0
+        dual_coef[p, position[rows[nonzero]]] = coef[nonzero]
+    return dual_coef
+
+
+def _pairwise_votes(scores, n_classes):
+    """Votes of the class pairs ``(i, j)``: positive votes for ``i``."""
+    votes = np.zeros((scores.shape[0], n_classes))
+    for p, (i, j) in enumerate(combinations(range(n_classes), 2)):
+        positive = scores[:, p] > 0
+        votes[positive, i] += 1
+        votes[~positive, j] += 1
+    return votes
+
+
+def _pairwise_to_class_scores(scores, n_classes):
+    """SVC's one-vs-rest view of pairwise values: votes plus confidences
+    squashed into (-1/3, 1/3) to break ties."""
+    confidence = np.zeros((scores.shape[0], n_classes))
+    for p, (i, j) in enumerate(combinations(range(n_classes), 2)):
+        confidence[:, i] += scores[:, p]
+        confidence[:, j] -= scores[:, p]
+    votes = _pairwise_votes(scores, n_classes)
+    return votes + confidence / (3 * (np.abs(confidence) + 1))
