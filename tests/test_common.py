@@ -9,6 +9,7 @@ from skrobust.utils.discovery import all_estimators
 # tolerance, as scikit-learn does for its own iterative estimators.
 CHECK_PARAMS = {
     "RobustLinearSVC": {"tol": 1e-10},
+    "RobustSVC": {"tol": 1e-10},
 }
 
 # A reason a reviewer would accept for every check an estimator is expected to fail.

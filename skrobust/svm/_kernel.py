@@ -51,7 +51,8 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
         Degree of the polynomial kernel.
     gamma : "scale", "auto" or float, default="scale"
         Kernel coefficient of rbf, poly and sigmoid: ``"scale"`` is ``1 /
-        (n_features * X.var())``, ``"auto"`` is ``1 / n_features``.
+        (n_features * X.var())`` (the variance weighted by ``sample_weight``,
+        which SVC ignores there), ``"auto"`` is ``1 / n_features``.
     coef0 : float, default=0.0
         Independent term of the poly and sigmoid kernels.
     noise_rates : "auto", None, float or array-like, default="auto"
@@ -239,8 +240,13 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
                 "correction fits one-vs-rest problems."
             )
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        if np.count_nonzero(np.bincount(y_encoded, weights=sample_weight) > 0) < 2:
+            raise ValueError(
+                "RobustSVC needs samples of at least 2 classes with positive "
+                "sample_weight; all weighted samples belong to one class."
+            )
         if not spec.precomputed:
-            spec.gamma = resolve_gamma(self.gamma, X)
+            spec.gamma = resolve_gamma(self.gamma, X, sample_weight)
         self._spec = spec
         training = TrainingSet(
             X,

@@ -26,17 +26,27 @@ from ..utils._validation import check_option
 _BLOCK_ROWS = 2048
 
 
-def resolve_gamma(gamma, X):
+def resolve_gamma(gamma, X, sample_weight=None):
     """The numeric ``gamma``: ``"scale"`` is ``1 / (n_features * X.var())``
-    (1 for constant X) and ``"auto"`` is ``1 / n_features``, as in SVC."""
+    (1 for constant X) and ``"auto"`` is ``1 / n_features``, as in SVC.
+
+    The variance of all entries of X weighs each row by its sample weight,
+    so that a weight acts as repeating the row (SVC ignores the weights
+    here; without weights the two agree).
+    """
     if isinstance(gamma, str):
         check_option(gamma, "gamma", {"scale", "auto"})
         if gamma == "auto":
             return 1.0 / X.shape[1]
+        weight = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        total = weight.sum() * X.shape[1]
         if sp.issparse(X):
-            variance = X.multiply(X).mean() - X.mean() ** 2
+            row_sums = np.asarray(X.sum(axis=1)).ravel()
+            row_squares = np.asarray(X.multiply(X).sum(axis=1)).ravel()
         else:
-            variance = X.var()
+            row_sums, row_squares = X.sum(axis=1), np.einsum("ij,ij->i", X, X)
+        mean = weight @ row_sums / total
+        variance = weight @ row_squares / total - mean**2
         return 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
     if not isinstance(gamma, numbers.Real) or isinstance(gamma, bool):
         raise TypeError(f"gamma must be 'scale', 'auto' or a float, got {gamma!r}.")
@@ -84,6 +94,8 @@ class KernelSpec:
         training samples and ``support_vectors`` their column indices.
         """
         n = X.shape[0]
+        if dual_coef.shape[1] == 0:  # no support vector: the intercepts alone
+            return np.tile(intercept, (n, 1))
         starts = range(0, n, _BLOCK_ROWS)
 
         def block(start):
