@@ -1,0 +1,64 @@
+"""Input checks and the target model shared by the label-flip attacks."""
+
+import math
+import numbers
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_consistent_length
+
+from ..svm import RobustSVC
+
+
+def check_budget(budget, n_samples):
+    """The number of labels to flip: a fraction in [0, 1) of ``n_samples``
+    (rounded up, as the FLORAL scripts do) or a count in [0, n_samples]."""
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real):
+        raise TypeError(f"budget must be a fraction or a count, got {budget!r}.")
+    if isinstance(budget, numbers.Integral):
+        if not 0 <= budget <= n_samples:
+            raise ValueError(
+                f"a budget count must lie in [0, {n_samples}] (the number of "
+                f"samples), got {budget}."
+            )
+        return int(budget)
+    if not 0 <= budget < 1:
+        raise ValueError(f"a budget fraction must lie in [0, 1), got {budget!r}.")
+    return math.ceil(budget * n_samples)
+
+
+def check_attack_input(X, y, budget, *, binary=True):
+    """Validate ``X``, ``y`` and the budget.
+
+    Returns ``(X, y, classes, y_encoded, n_flips)``; ``X`` may be None for
+    attacks that do not read it.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D, got shape {y.shape}.")
+    if X is not None:
+        X = check_array(X, accept_sparse="csr", dtype=np.float64)
+        check_consistent_length(X, y)
+    check_classification_targets(y)
+    classes, y_encoded = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"a label-flip attack needs at least 2 classes in y; got {len(classes)}."
+        )
+    if binary and len(classes) > 2:
+        raise ValueError(
+            f"this attack flips binary labels; y has {len(classes)} classes."
+        )
+    return X, y, classes, y_encoded, check_budget(budget, len(y))
+
+
+def target_svm(C, kernel, gamma):
+    """The plain SVM the attacks model the learner with."""
+    return RobustSVC(C=C, kernel=kernel, gamma=gamma, noise_rates=None)
+
+
+def flipped_labels(y, classes, y_encoded, flips):
+    """A copy of ``y`` with the binary labels at ``flips`` swapped."""
+    poisoned = y.copy()
+    poisoned[flips] = classes[1 - y_encoded[flips]]
+    return poisoned, np.sort(flips)
