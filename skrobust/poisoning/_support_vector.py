@@ -6,18 +6,20 @@ from sklearn.utils import check_random_state
 from ._common import check_attack_input, flipped_labels, target_svm
 
 
-def top_support_vector_flips(dual, k, rng, fill=None):
+def top_support_vector_flips(dual, k, rng, fill=None, margin=None):
     """Indices of ``k`` samples drawn at random among the ``2k`` largest ``dual``.
 
     Only samples with ``dual > 0`` (support vectors) enter the pool, sorted by
-    ``(-dual, index)``. When fewer than ``k`` exist, the rest are the first
+    ``-dual``; ties (many duals sit at the bound ``C``) go to the larger
+    ``margin`` if given, then to the lower index. When fewer than ``k`` exist, the rest are the first
     samples of ``fill`` (an order of the others) so that the budget is exact;
     without ``fill`` fewer than ``k`` come back, as in FLORAL's own attacker.
     """
     if k == 0:
         return np.empty(0, dtype=np.int64)
     support = np.flatnonzero(dual > 0)
-    ranked = support[np.lexsort((support, -dual[support]))]
+    tiebreak = np.zeros(len(support)) if margin is None else -margin[support]
+    ranked = support[np.lexsort((support, tiebreak, -dual[support]))]
     pool = ranked[: 2 * k]
     chosen = rng.choice(pool, min(k, len(pool)), replace=False)
     if len(chosen) < k and fill is not None:
@@ -33,9 +35,11 @@ def support_vector_flip_attack(
 
     The attacker of FLORAL (Bal et al., 2025) played once: fit an SVM on
     ``y``, rank its support vectors by dual coefficient, and flip ``budget``
-    labels drawn at random among the ``2 * budget`` largest. If the SVM has
-    fewer than ``budget`` support vectors, the remaining flips go to the
-    samples closest to the margin.
+    labels drawn at random among the ``2 * budget`` largest. Support vectors
+    at the bound ``C`` tie; among them the ones the SVM classifies right
+    with the largest margin rank first (flipping a label the SVM already
+    gets wrong would help it). If the SVM has fewer than ``budget`` support
+    vectors, the remaining flips go to the samples closest to the margin.
 
     Parameters
     ----------
@@ -77,5 +81,7 @@ def support_vector_flip_attack(
     dual[model.support_] = np.abs(model.dual_coef_[0])
     margin = np.where(y_encoded == 1, 1.0, -1.0) * model.decision_function(X)
     rng = check_random_state(random_state)
-    flips = top_support_vector_flips(dual, n_flips, rng, fill=np.argsort(margin))
+    flips = top_support_vector_flips(
+        dual, n_flips, rng, fill=np.argsort(margin), margin=margin
+    )
     return flipped_labels(y, classes, y_encoded, flips)
