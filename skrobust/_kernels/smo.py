@@ -127,38 +127,104 @@ def smo(
                 if not unshrunk and gmax1 + gmax2 <= 10.0 * tol:
                     unshrunk = True
                     _reconstruct_gradient(
-                        data, indices, indptr, gram, sqnorm, kernel, cache, state,
-                        n_active, n_iter, buffer,
+                        data,
+                        indices,
+                        indptr,
+                        gram,
+                        sqnorm,
+                        kernel,
+                        cache,
+                        state,
+                        n_active,
+                        n_iter,
+                        buffer,
                     )
                     n_active = n_vars
                 n_active = _shrink(state, n_active, gmax1, gmax2)
 
         i, j = _select_pair(
-            data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
-            alpha, G, K_diag, n_active, tol, n_iter, buffer,
+            data,
+            indices,
+            indptr,
+            gram,
+            sqnorm,
+            kernel,
+            cache,
+            rows,
+            y,
+            upper,
+            alpha,
+            G,
+            K_diag,
+            n_active,
+            tol,
+            n_iter,
+            buffer,
         )
         if j < 0 and n_active < n_vars:
             # optimal on the active set: check every variable
             _reconstruct_gradient(
-                data, indices, indptr, gram, sqnorm, kernel, cache, state, n_active,
-                n_iter, buffer,
+                data,
+                indices,
+                indptr,
+                gram,
+                sqnorm,
+                kernel,
+                cache,
+                state,
+                n_active,
+                n_iter,
+                buffer,
             )
             n_active = n_vars
             i, j = _select_pair(
-                data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
-                alpha, G, K_diag, n_active, tol, n_iter, buffer,
+                data,
+                indices,
+                indptr,
+                gram,
+                sqnorm,
+                kernel,
+                cache,
+                rows,
+                y,
+                upper,
+                alpha,
+                G,
+                K_diag,
+                n_active,
+                tol,
+                n_iter,
+                buffer,
             )
             countdown = 1
         if j < 0:
             break
         n_iter += 1
         K_i = cached_row(
-            data, indices, indptr, gram, sqnorm, kernel, cache, rows[i], n_iter, -1,
+            data,
+            indices,
+            indptr,
+            gram,
+            sqnorm,
+            kernel,
+            cache,
+            rows[i],
+            n_iter,
+            -1,
             buffer,
         )
         K_j = cached_row(
-            data, indices, indptr, gram, sqnorm, kernel, cache, rows[j], n_iter,
-            rows[i], buffer,
+            data,
+            indices,
+            indptr,
+            gram,
+            sqnorm,
+            kernel,
+            cache,
+            rows[j],
+            n_iter,
+            rows[i],
+            buffer,
         )
         old_i = alpha[i]
         old_j = alpha[j]
@@ -182,8 +248,23 @@ def smo(
 
 @njit(cache=True, nogil=True)
 def _select_pair(
-    data, indices, indptr, gram, sqnorm, kernel, cache, rows, y, upper,
-    alpha, G, K_diag, n_active, tol, clock, buffer,
+    data,
+    indices,
+    indptr,
+    gram,
+    sqnorm,
+    kernel,
+    cache,
+    rows,
+    y,
+    upper,
+    alpha,
+    G,
+    K_diag,
+    n_active,
+    tol,
+    clock,
+    buffer,
 ):
     """libsvm's second-order working set; ``j == -1`` when optimal."""
     gmax = -np.inf
@@ -312,7 +393,16 @@ def _shrink(state, n_active, gmax1, gmax2):
 
 @njit(cache=True, nogil=True)
 def _reconstruct_gradient(
-    data, indices, indptr, gram, sqnorm, kernel, cache, state, n_active, clock,
+    data,
+    indices,
+    indptr,
+    gram,
+    sqnorm,
+    kernel,
+    cache,
+    state,
+    n_active,
+    clock,
     buffer,
 ):
     """Recompute ``G`` of the shrunk variables from the free ones."""
@@ -326,7 +416,16 @@ def _reconstruct_gradient(
         if alpha[s] <= 0.0 or alpha[s] >= upper[s]:
             continue
         K_s = cached_row(
-            data, indices, indptr, gram, sqnorm, kernel, cache, rows[s], clock, -1,
+            data,
+            indices,
+            indptr,
+            gram,
+            sqnorm,
+            kernel,
+            cache,
+            rows[s],
+            clock,
+            -1,
             buffer,
         )
         a_s = alpha[s] * y[s]

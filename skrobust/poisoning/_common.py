@@ -1,30 +1,11 @@
 """Input checks and the target model shared by the label-flip attacks."""
 
-import math
-import numbers
-
 import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from ..svm import RobustSVC
-
-
-def check_budget(budget, n_samples):
-    """The number of labels to flip: a fraction in [0, 1) of ``n_samples``
-    (rounded up, as the FLORAL scripts do) or a count in [0, n_samples]."""
-    if isinstance(budget, bool) or not isinstance(budget, numbers.Real):
-        raise TypeError(f"budget must be a fraction or a count, got {budget!r}.")
-    if isinstance(budget, numbers.Integral):
-        if not 0 <= budget <= n_samples:
-            raise ValueError(
-                f"a budget count must lie in [0, {n_samples}] (the number of "
-                f"samples), got {budget}."
-            )
-        return int(budget)
-    if not 0 <= budget < 1:
-        raise ValueError(f"a budget fraction must lie in [0, 1), got {budget!r}.")
-    return math.ceil(budget * n_samples)
+from ..utils._validation import check_budget
 
 
 def check_attack_input(X, y, budget, *, binary=True):

@@ -11,8 +11,9 @@ def top_support_vector_flips(dual, k, rng, fill=None, margin=None):
 
     Only samples with ``dual > 0`` (support vectors) enter the pool, sorted by
     ``-dual``; ties (many duals sit at the bound ``C``) go to the larger
-    ``margin`` if given, then to the lower index. When fewer than ``k`` exist, the rest are the first
-    samples of ``fill`` (an order of the others) so that the budget is exact;
+    ``margin`` if given, then to the lower index. When fewer than ``k``
+    exist, the rest are the first samples of ``fill`` (an order of the
+    others) so that the budget is exact;
     without ``fill`` fewer than ``k`` come back, as in FLORAL's own attacker.
     """
     if k == 0:

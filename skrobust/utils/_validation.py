@@ -1,5 +1,6 @@
 """Input checks shared across skrobust; each raises a message naming the problem."""
 
+import math
 import numbers
 
 import numpy as np
@@ -76,3 +77,20 @@ def check_option(value, name, options):
     if not isinstance(value, str) or value not in options:
         raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}.")
     return value
+
+
+def check_budget(budget, n_samples):
+    """The number of labels to flip: a fraction in [0, 1) of ``n_samples``
+    (rounded up, as the FLORAL scripts do) or a count in [0, n_samples]."""
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real):
+        raise TypeError(f"budget must be a fraction or a count, got {budget!r}.")
+    if isinstance(budget, numbers.Integral):
+        if not 0 <= budget <= n_samples:
+            raise ValueError(
+                f"a budget count must lie in [0, {n_samples}] (the number of "
+                f"samples), got {budget}."
+            )
+        return int(budget)
+    if not 0 <= budget < 1:
+        raise ValueError(f"a budget fraction must lie in [0, 1), got {budget!r}.")
+    return math.ceil(budget * n_samples)

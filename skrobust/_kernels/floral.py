@@ -1,0 +1,67 @@
+"""The rounds of FLORAL's learner-attacker game (Bal, Cevher, Muehlebach, 2025).
+
+Each round the learner takes one projected-gradient step on the SVM dual
+under the current labels ``yt``::
+
+    lam <- P(lam - eta * (diag(yt) K diag(yt) lam - 1))
+
+(``P`` the projection onto ``{0 <= lam <= u, yt' lam = 0}``), then the
+attacker flips, from the given labels, ``k`` labels drawn at random among
+the ``2k`` samples with the largest ``lam > threshold``. A round costs one
+dense matrix-vector product with ``K`` plus O(n log n).
+"""
+
+import numpy as np
+from numba import njit
+
+from .projection import project_box_hyperplane
+from .random import splitmix64
+
+SUPPORT_THRESHOLD = 1e-5
+
+
+@njit(cache=True, nogil=True)
+def draw_top_flips(lam, k, state, threshold):
+    """``min(k, |pool|)`` indices drawn without replacement from ``pool``,
+    the up to ``2k`` indices with the largest ``lam > threshold`` (ties by
+    index). Returns ``(indices, state)``."""
+    support = np.flatnonzero(lam > threshold)
+    order = np.argsort(-lam[support], kind="mergesort")
+    pool = support[order[: min(2 * k, support.shape[0])]].copy()
+    n_draw = min(k, pool.shape[0])
+    for i in range(n_draw):  # partial Fisher-Yates
+        state, r = splitmix64(state)
+        j = i + np.int64(r % np.uint64(pool.shape[0] - i))
+        pool[i], pool[j] = pool[j], pool[i]
+    return pool[:n_draw], state
+
+
+@njit(cache=True, nogil=True)
+def floral_rounds(K, y, upper, lam0, eta, k, n_rounds, seed):
+    """Play ``n_rounds`` rounds from ``lam0``.
+
+    ``K`` is the (n, n) kernel matrix, ``y`` the given labels in {-1, +1},
+    ``upper`` the box. Round 0 is a warm-up with no step and no attack, as
+    in the authors' code. Returns ``(lam, labels)``: the last iterate and
+    the labels it was computed under (the ones the decision function uses).
+    """
+    n = y.shape[0]
+    lam = lam0.copy()
+    labels = y.copy()
+    model_labels = y.copy()
+    signed = np.empty(n)
+    step = np.empty(n)
+    state = np.uint64(seed)
+    for _ in range(1, n_rounds):
+        for i in range(n):
+            signed[i] = labels[i] * lam[i]
+        Kv = K @ signed
+        for i in range(n):
+            step[i] = lam[i] - eta * (labels[i] * Kv[i] - 1.0)
+        project_box_hyperplane(step, labels, upper, lam)
+        model_labels[:] = labels
+        flips, state = draw_top_flips(lam, k, state, SUPPORT_THRESHOLD)
+        labels[:] = y
+        for i in flips:
+            labels[i] = -y[i]
+    return lam, model_labels

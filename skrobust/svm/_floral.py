@@ -1,0 +1,322 @@
+"""FloralSVC: kernel SVM trained against an adversary that flips its labels."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._kernels.floral import SUPPORT_THRESHOLD, floral_rounds
+from ..utils._validation import (
+    check_budget,
+    check_option,
+    check_positive_int,
+    check_positive_scalar,
+    check_sample_weight,
+)
+from ._kernel import RobustSVC
+from ._kernel_functions import KernelSpec, resolve_gamma
+
+
+class FloralSVC(ClassifierMixin, BaseEstimator):
+    """Kernel SVM trained by FLORAL's game against a label-flipping adversary.
+
+    FLORAL (Bal, Cevher and Muehlebach, 2025) trains a kernel SVM while an
+    attacker, every round, flips the labels of the support vectors that
+    matter most. The learner takes one projected-gradient step on the SVM
+    dual per round under the attacked labels; the attacker then flips
+    ``budget`` labels, drawn at random among the ``2 * budget`` samples with
+    the largest dual variables, always starting from the given labels. The
+    model is the last round's: its dual variables with the labels they were
+    computed under.
+
+    Parameters
+    ----------
+    C : float, default=10.0
+        Box of the dual variables (10 in the paper's configurations).
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed"}, default="rbf"
+        The kernel, as in :class:`~skrobust.svm.RobustSVC`.
+    degree : int, default=3
+        Degree of the polynomial kernel.
+    gamma : "scale", "auto" or float, default="scale"
+        Kernel coefficient, as in :class:`~skrobust.svm.RobustSVC`.
+    coef0 : float, default=0.0
+        Independent term of the poly and sigmoid kernels.
+    budget : float or int, default=0.05
+        Labels the attacker flips per round: a fraction in [0, 1) of the
+        training samples (rounded up) or a count.
+    learning_rate : float, default=1e-4
+        Step of the projected gradient.
+    n_rounds : int, default=501
+        Rounds of the game, the first a warm-up without step or attack.
+    init : {"zeros", "svm"}, default="zeros"
+        Start of the dual variables: zeros (the paper), or the exact SVM
+        solution on the given labels.
+    bias : {"all_sv", "free_sv"}, default="all_sv"
+        Intercept: the mean of ``y_s - sum_j lam_j y_j K_sj`` over all
+        support vectors (the authors' code) or over the free ones
+        (``0 < lam < C``; all of them if none is free).
+    decision_labels : {"adversarial", "given"}, default="adversarial"
+        Labels in the decision function: those of the last round (the
+        paper) or the given ones.
+    max_gram_mb : float, default=4096
+        The game holds the dense n x n kernel matrix; ``fit`` refuses, with
+        an error, data whose matrix would exceed this many megabytes.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the attacker. Equal seeds give bit-identical models.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    support_ : ndarray of shape (n_SV,)
+        Indices of the training samples with a dual variable above 1e-5 in
+        any problem.
+    support_vectors_ : ndarray or sparse matrix of shape (n_SV, n_features)
+        Those samples (empty for a precomputed kernel).
+    dual_coef_ : ndarray of shape (n_problems, n_SV)
+        ``lam_j * label_j`` of each problem (one for two classes, positive
+        meaning ``classes_[1]``; one per class, one-vs-rest, otherwise).
+    intercept_ : ndarray of shape (n_problems,)
+        Intercepts.
+    adversarial_labels_ : ndarray of shape (n_problems, n_samples)
+        The labels (+1/-1) of the last round of each problem's game.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Feature names, when ``X`` has string column names.
+
+    See Also
+    --------
+    skrobust.svm.RobustSVC : Kernel SVM with a label-noise correction.
+    skrobust.poisoning.support_vector_flip_attack : The attacker, played once.
+
+    Notes
+    -----
+    A round costs one product of the kernel matrix with a vector, O(n^2),
+    plus a projection by bisection and a sort, O(n log n); the matrix is
+    computed once. The binary game runs in one Numba function; more than two
+    classes play one game per class (one-vs-rest).
+
+    References
+    ----------
+    M. I. Bal, V. Cevher, M. Muehlebach, "Adversarial Training for Defense
+    Against Label Poisoning Attacks", ICLR 2025.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from skrobust.svm import FloralSVC
+    >>> X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    >>> clf = FloralSVC(learning_rate=1e-3, random_state=0).fit(X, y)
+    >>> bool(clf.score(X, y) > 0.8)
+    True
+    """
+
+    def __init__(
+        self,
+        C=10.0,
+        *,
+        kernel="rbf",
+        degree=3,
+        gamma="scale",
+        coef0=0.0,
+        budget=0.05,
+        learning_rate=1e-4,
+        n_rounds=501,
+        init="zeros",
+        bias="all_sv",
+        decision_labels="adversarial",
+        max_gram_mb=4096,
+        random_state=None,
+    ):
+        self.C = C
+        self.kernel = kernel
+        self.degree = degree
+        self.gamma = gamma
+        self.coef0 = coef0
+        self.budget = budget
+        self.learning_rate = learning_rate
+        self.n_rounds = n_rounds
+        self.init = init
+        self.bias = bias
+        self.decision_labels = decision_labels
+        self.max_gram_mb = max_gram_mb
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None):
+        """Play the game on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_samples)
+            Training data, or the kernel matrix for ``kernel="precomputed"``.
+        y : array-like of shape (n_samples,)
+            Labels, possibly poisoned.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; they multiply ``C``.
+
+        Returns
+        -------
+        self : FloralSVC
+            The fitted estimator.
+        """
+        spec = self._check_params()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=False if spec.precomputed else "csr",
+            dtype=np.float64,
+            order="C",
+        )
+        n = X.shape[0]
+        if spec.precomputed and X.shape != (n, n):
+            raise ValueError(
+                "with kernel='precomputed', X must be the square kernel matrix of "
+                f"the training samples; got shape {X.shape}."
+            )
+        k = check_budget(self.budget, n)
+        gram_mb = n * n * 8 / 2**20
+        if gram_mb > self.max_gram_mb:
+            raise ValueError(
+                f"FloralSVC holds the {n} x {n} kernel matrix ({gram_mb:.0f} MB), "
+                f"more than max_gram_mb={self.max_gram_mb}; subsample the data or "
+                "raise max_gram_mb."
+            )
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "FloralSVC needs samples of at least 2 classes; got 1 class: "
+                f"{self.classes_[0]!r}."
+            )
+        sample_weight = check_sample_weight(sample_weight, n)
+        if not spec.precomputed:
+            spec.gamma = resolve_gamma(self.gamma, X, sample_weight)
+        self._spec = spec
+        K = X if spec.precomputed else spec.matrix(X, X)
+        upper = self.C * sample_weight
+        positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
+        seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=len(positives)
+        )
+        games = [
+            self._play(K, np.where(y_encoded == c, 1.0, -1.0), upper, k, seed)
+            for c, seed in zip(positives, seeds, strict=True)
+        ]
+        coef = np.array([lam * labels for lam, labels, _ in games])
+        self.support_ = np.flatnonzero(np.any(np.abs(coef) > 0, axis=0))
+        self.dual_coef_ = coef[:, self.support_]
+        self.intercept_ = np.array([b for _, _, b in games])
+        self.adversarial_labels_ = np.array([labels for _, labels, _ in games])
+        if spec.precomputed:
+            self.support_vectors_ = np.empty((0, 0))
+        else:
+            self.support_vectors_ = X[self.support_]
+        return self
+
+    def decision_function(self, X):
+        """Decision values of the samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_train)
+            Samples, or their kernel values against the training samples
+            for ``kernel="precomputed"``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the score of ``classes_[1]``; otherwise one
+            column per class.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=False if self._spec.precomputed else "csr",
+            dtype=np.float64,
+            reset=False,
+        )
+        vectors = self.support_ if self._spec.precomputed else self.support_vectors_
+        scores = self._spec.scores(X, vectors, self.dual_coef_, self.intercept_, None)
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
+                or (n_samples, n_train)
+            Samples (kernel values for ``kernel="precomputed"``).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[scores.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self.kernel != "precomputed"
+        tags.input_tags.pairwise = self.kernel == "precomputed"
+        return tags
+
+    def _check_params(self):
+        check_positive_scalar(self.C, "C")
+        check_positive_scalar(self.learning_rate, "learning_rate")
+        check_positive_int(self.n_rounds, "n_rounds")
+        check_positive_scalar(self.max_gram_mb, "max_gram_mb")
+        check_option(self.init, "init", {"zeros", "svm"})
+        check_option(self.bias, "bias", {"all_sv", "free_sv"})
+        check_option(self.decision_labels, "decision_labels", {"adversarial", "given"})
+        if not isinstance(self.coef0, numbers.Real) or isinstance(self.coef0, bool):
+            raise TypeError(f"coef0 must be a number, got {self.coef0!r}.")
+        spec = KernelSpec(
+            self.kernel, 0.0, check_positive_int(self.degree, "degree"), self.coef0
+        )
+        if not spec.precomputed:
+            resolve_gamma(self.gamma, np.ones((1, 1)))  # type and sign only
+        return spec
+
+    def _play(self, K, y_signed, upper, k, seed):
+        """One binary game; returns ``(lam, labels, intercept)``."""
+        lam0 = np.zeros(len(y_signed))
+        if self.init == "svm":
+            lam0 = self._svm_solution(K, y_signed, upper)
+        lam, labels = floral_rounds(
+            K, y_signed, upper, lam0, self.learning_rate, k, self.n_rounds, seed
+        )
+        lam = np.where(lam > SUPPORT_THRESHOLD, lam, 0.0)
+        if self.decision_labels == "given":
+            labels = y_signed
+        return lam, labels, _intercept(K, lam, labels, upper, self.bias)
+
+    def _svm_solution(self, K, y_signed, upper):
+        model = RobustSVC(kernel="precomputed", noise_rates=None, C=1.0).fit(
+            K, y_signed, sample_weight=upper
+        )
+        lam = np.zeros(len(y_signed))
+        lam[model.support_] = np.abs(model.dual_coef_[0])
+        return lam
+
+
+def _intercept(K, lam, labels, upper, rule):
+    support = lam > 0
+    if rule == "free_sv":
+        free = support & (lam < upper)
+        support = free if free.any() else support
+    if not support.any():
+        return 0.0
+    coef = lam * labels
+    return float(np.mean(labels[support] - K[support] @ coef))
