@@ -37,10 +37,12 @@ def draw_top_flips(lam, k, state, threshold):
 
 
 @njit(cache=True, nogil=True)
-def floral_rounds(K, y, upper, lam0, eta, k, n_rounds, seed):
+def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed):
     """Play ``n_rounds`` rounds from ``lam0``.
 
-    ``K`` is the (n, n) kernel matrix, ``y`` the given labels in {-1, +1},
+    ``K`` is the (n, n) kernel matrix or, with ``factor``, an (n, m) factor
+    ``F`` of it, ``K = F F'`` (a Nystroem approximation: a round then costs
+    O(n m) and no n x n matrix exists); ``y`` the given labels in {-1, +1},
     ``upper`` the box. Round 0 is a warm-up with no step and no attack, as
     in the authors' code. Returns ``(lam, labels)``: the last iterate and
     the labels it was computed under (the ones the decision function uses).
@@ -55,7 +57,10 @@ def floral_rounds(K, y, upper, lam0, eta, k, n_rounds, seed):
     for _ in range(1, n_rounds):
         for i in range(n):
             signed[i] = labels[i] * lam[i]
-        Kv = K @ signed
+        if factor:
+            Kv = K @ (K.T @ signed)
+        else:
+            Kv = K @ signed
         for i in range(n):
             step[i] = lam[i] - eta * (labels[i] * Kv[i] - 1.0)
         project_box_hyperplane(step, labels, upper, lam)

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.kernel_approximation import Nystroem
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -61,9 +62,16 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
     decision_labels : {"adversarial", "given"}, default="adversarial"
         Labels in the decision function: those of the last round (the
         paper) or the given ones.
+    n_components : int or None, default=None
+        None plays the game on the exact kernel matrix (n x n, dense). An
+        int plays it on a Nystroem approximation ``K ~ F F'`` with that many
+        components (:class:`sklearn.kernel_approximation.Nystroem`, seeded by
+        ``random_state``): a round then costs O(n * n_components) and no
+        n x n matrix is formed; use it for more than a few thousand samples.
     max_gram_mb : float, default=4096
-        The game holds the dense n x n kernel matrix; ``fit`` refuses, with
-        an error, data whose matrix would exceed this many megabytes.
+        Without ``n_components`` the game holds the dense n x n kernel
+        matrix; ``fit`` refuses, with an error naming ``n_components``, data
+        whose matrix would exceed this many megabytes.
     random_state : int, RandomState instance or None, default=None
         Seeds the attacker. Equal seeds give bit-identical models.
 
@@ -129,6 +137,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         init="zeros",
         bias="all_sv",
         decision_labels="adversarial",
+        n_components=None,
         max_gram_mb=4096,
         random_state=None,
     ):
@@ -143,6 +152,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         self.init = init
         self.bias = bias
         self.decision_labels = decision_labels
+        self.n_components = n_components
         self.max_gram_mb = max_gram_mb
         self.random_state = random_state
 
@@ -181,11 +191,11 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             )
         k = check_budget(self.budget, n)
         gram_mb = n * n * 8 / 2**20
-        if gram_mb > self.max_gram_mb:
+        if self.n_components is None and gram_mb > self.max_gram_mb:
             raise ValueError(
                 f"FloralSVC holds the {n} x {n} kernel matrix ({gram_mb:.0f} MB), "
-                f"more than max_gram_mb={self.max_gram_mb}; subsample the data or "
-                "raise max_gram_mb."
+                f"more than max_gram_mb={self.max_gram_mb}; set n_components to "
+                "play on a Nystroem approximation, subsample, or raise max_gram_mb."
             )
         check_classification_targets(y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
@@ -198,12 +208,23 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         if not spec.precomputed:
             spec.gamma = resolve_gamma(self.gamma, X, sample_weight)
         self._spec = spec
-        K = X if spec.precomputed else spec.matrix(X, X)
+        rng = check_random_state(self.random_state)
+        self._features = None
+        if self.n_components is not None:
+            self._features = Nystroem(
+                kernel=spec.kernel,
+                gamma=spec.gamma,
+                degree=spec.degree,
+                coef0=spec.coef0,
+                n_components=min(self.n_components, n),
+                random_state=rng.randint(np.iinfo(np.int32).max),
+            ).fit(X)
+            K = np.ascontiguousarray(self._features.transform(X))
+        else:
+            K = X if spec.precomputed else spec.matrix(X, X)
         upper = self.C * sample_weight
         positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
-        seeds = check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max, size=len(positives)
-        )
+        seeds = rng.randint(np.iinfo(np.int32).max, size=len(positives))
         games = [
             self._play(K, np.where(y_encoded == c, 1.0, -1.0), upper, k, seed)
             for c, seed in zip(positives, seeds, strict=True)
@@ -213,6 +234,8 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         self.dual_coef_ = coef[:, self.support_]
         self.intercept_ = np.array([b for _, _, b in games])
         self.adversarial_labels_ = np.array([labels for _, labels, _ in games])
+        if self._features is not None:
+            self._feature_coef = coef @ K  # w = sum_j lam_j y_j phi(x_j)
         if spec.precomputed:
             self.support_vectors_ = np.empty((0, 0))
         else:
@@ -243,8 +266,14 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             dtype=np.float64,
             reset=False,
         )
-        vectors = self.support_ if self._spec.precomputed else self.support_vectors_
-        scores = self._spec.scores(X, vectors, self.dual_coef_, self.intercept_, None)
+        if self._features is not None:
+            features = self._features.transform(X)
+            scores = features @ self._feature_coef.T + self.intercept_
+        else:
+            vectors = self.support_ if self._spec.precomputed else self.support_vectors_
+            scores = self._spec.scores(
+                X, vectors, self.dual_coef_, self.intercept_, None
+            )
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):
@@ -277,6 +306,12 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         check_positive_scalar(self.learning_rate, "learning_rate")
         check_positive_int(self.n_rounds, "n_rounds")
         check_positive_scalar(self.max_gram_mb, "max_gram_mb")
+        if self.n_components is not None:
+            check_positive_int(self.n_components, "n_components")
+            if self.kernel == "precomputed":
+                raise ValueError(
+                    "n_components needs the data, not kernel='precomputed'."
+                )
         check_option(self.init, "init", {"zeros", "svm"})
         check_option(self.bias, "bias", {"all_sv", "free_sv"})
         check_option(self.decision_labels, "decision_labels", {"adversarial", "given"})
@@ -294,16 +329,18 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         lam0 = np.zeros(len(y_signed))
         if self.init == "svm":
             lam0 = self._svm_solution(K, y_signed, upper)
+        factor = self._features is not None
         lam, labels = floral_rounds(
-            K, y_signed, upper, lam0, self.learning_rate, k, self.n_rounds, seed
+            K, factor, y_signed, upper, lam0, self.learning_rate, k, self.n_rounds, seed
         )
         lam = np.where(lam > SUPPORT_THRESHOLD, lam, 0.0)
         if self.decision_labels == "given":
             labels = y_signed
-        return lam, labels, _intercept(K, lam, labels, upper, self.bias)
+        return lam, labels, _intercept(K, factor, lam, labels, upper, self.bias)
 
     def _svm_solution(self, K, y_signed, upper):
-        model = RobustSVC(kernel="precomputed", noise_rates=None, C=1.0).fit(
+        kernel = "linear" if self._features is not None else "precomputed"
+        model = RobustSVC(kernel=kernel, noise_rates=None, C=1.0).fit(
             K, y_signed, sample_weight=upper
         )
         lam = np.zeros(len(y_signed))
@@ -311,7 +348,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         return lam
 
 
-def _intercept(K, lam, labels, upper, rule):
+def _intercept(K, factor, lam, labels, upper, rule):
     support = lam > 0
     if rule == "free_sv":
         free = support & (lam < upper)
@@ -319,4 +356,6 @@ def _intercept(K, lam, labels, upper, rule):
     if not support.any():
         return 0.0
     coef = lam * labels
+    if factor:  # K holds F, K = F F'
+        return float(np.mean(labels[support] - K[support] @ (K.T @ coef)))
     return float(np.mean(labels[support] - K[support] @ coef))

@@ -77,7 +77,7 @@ def test_rounds_match_a_plain_implementation():
     lam0 = np.empty(60)
     project_box_hyperplane(rng.uniform(0, 2, 60), y, upper, lam0)
     args = (K, y, upper, lam0, 0.05, 4, 40, 7)
-    lam, labels = floral_rounds(*args)
+    lam, labels = floral_rounds(args[0], False, *args[1:])
     lam_ref, labels_ref = numpy_rounds(*args)
     np.testing.assert_array_equal(labels, labels_ref)
     np.testing.assert_allclose(lam, lam_ref, atol=1e-9)
@@ -95,3 +95,16 @@ def test_attacker_draws_from_the_top_of_the_pool():
     assert seen == {1, 3, 5, 4}  # the 2k = 4 largest above the threshold
     flips, _ = draw_top_flips(np.array([0.0, 0.5, 0.0]), 3, state, SUPPORT_THRESHOLD)
     assert flips.tolist() == [1]
+
+
+def test_factor_rounds_equal_rounds_on_the_product():
+    rng = np.random.default_rng(1)
+    F = rng.normal(size=(80, 6))
+    y = np.where(rng.normal(size=80) > 0, 1.0, -1.0)
+    lam0 = np.empty(80)
+    project_box_hyperplane(rng.uniform(0, 1, 80), y, np.ones(80), lam0)
+    args = (y, np.ones(80), lam0, 1e-2, 3, 30, 5)
+    lam, labels = floral_rounds(F @ F.T, False, *args)
+    lam_f, labels_f = floral_rounds(F, True, *args)
+    np.testing.assert_array_equal(labels, labels_f)
+    np.testing.assert_allclose(lam, lam_f, atol=1e-10)

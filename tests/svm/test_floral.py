@@ -104,3 +104,26 @@ def test_bad_precomputed_kernel_is_rejected(moons):
     X, y = moons
     with pytest.raises(ValueError, match="square kernel matrix"):
         FloralSVC(kernel="precomputed").fit(rbf_kernel(X)[:, :50], y)
+
+
+def test_nystroem_game_needs_no_kernel_matrix():
+    X, y = make_moons(n_samples=3000, noise=0.2, random_state=0)
+    model = FloralSVC(
+        n_components=100, max_gram_mb=1, learning_rate=1e-3, random_state=0
+    ).fit(X, y)  # the exact matrix would need 69 MB
+    assert model.score(X, y) > 0.8
+    np.testing.assert_array_equal(
+        model.predict(X[:50]), model.classes_[(model.decision_function(X[:50]) > 0) * 1]
+    )
+    with pytest.raises(ValueError, match="n_components"):
+        FloralSVC(max_gram_mb=1).fit(X, y)
+    with pytest.raises(ValueError, match="precomputed"):
+        FloralSVC(kernel="precomputed", n_components=10).fit(
+            X[:20, :1] @ X[:20, :1].T, y[:20]
+        )
+
+
+def test_nystroem_game_from_the_svm_solution(moons):
+    X, y = moons
+    model = FloralSVC(n_components=50, init="svm", n_rounds=1, random_state=0).fit(X, y)
+    assert model.score(X, y) > 0.9
