@@ -219,3 +219,29 @@ def test_one_class_is_rejected():
     X, _ = make_moons(n_samples=40, random_state=0)
     with pytest.raises(ValueError, match="at least 2 classes"):
         RobustSVC().fit(X, np.zeros(40))
+
+
+def test_nystroem_approximation_follows_the_exact_model():
+    X, y = make_moons(n_samples=2000, noise=0.25, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    exact = RobustSVC(noise_rates=None).fit(X_train, y_train)
+    approximate = RobustSVC(noise_rates=None, n_components=200, random_state=0).fit(
+        X_train, y_train
+    )
+    assert not hasattr(approximate, "support_")
+    assert approximate.nystroem_.n_components == 200
+    agreement = np.mean(approximate.predict(X_test) == exact.predict(X_test))
+    assert agreement > 0.97
+    assert approximate.score(X_test, y_test) > exact.score(X_test, y_test) - 0.02
+
+
+def test_nystroem_approximation_keeps_the_correction_and_classes():
+    X, y = load_iris(return_X_y=True)
+    model = RobustSVC(n_components=40, noise_rates=0.1, random_state=0).fit(X, y)
+    assert model.decision_function(X).shape == (150, 3)
+    assert model.transition_matrix_.shape == (3, 3)
+    assert model.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="n_components"):
+        RobustSVC(n_components=40, decision_function_shape="ovo").fit(X, y)
+    with pytest.raises(ValueError, match="precomputed"):
+        RobustSVC(kernel="precomputed", n_components=5).fit(X @ X.T, y)
