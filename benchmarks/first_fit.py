@@ -23,16 +23,17 @@ from sklearn.datasets import make_classification
 X, y = make_classification(n_samples=2000, n_features=20, random_state=0)
 data = {{"dense": X, "sparse": sp.csr_matrix(X)}}[{kind!r}]
 t = time.perf_counter()
-skrobust.svm.RobustLinearSVC({params}).fit(data, y)
+skrobust.svm.{estimator}({params}).fit(data, y)
 fitted = time.perf_counter()
 print(json.dumps({{"import": imported - start, "fit": fitted - t}}))
 """
 
 
-def run(kind, params, cache_dir):
+def run(estimator, kind, params, cache_dir):
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    snippet = SNIPPET.format(estimator=estimator, kind=kind, params=params)
     out = subprocess.run(
-        [sys.executable, "-c", SNIPPET.format(kind=kind, params=params)],
+        [sys.executable, "-c", snippet],
         env=env,
         capture_output=True,
         text=True,
@@ -43,22 +44,29 @@ def run(kind, params, cache_dir):
 
 def main():
     print(
-        "| input (2000 x 20) | RobustLinearSVC(...) | import skrobust.svm (s) "
+        "| input (2000 x 20) | estimator | import skrobust.svm (s) "
         "| first fit, cold cache (s) | first fit, warm cache (s) |"
     )
     print("|---|---|---|---|---|")
     configs = [
-        (kind, f"noise_rates=None, dual=True, loss={loss!r}")
+        ("RobustLinearSVC", kind, f"noise_rates=None, dual=True, loss={loss!r}")
         for kind in ("dense", "sparse")
         for loss in ("squared_hinge", "hinge")
     ]
-    configs += [("dense", ""), ("sparse", "loss='hinge'")]
-    for kind, params in configs:
+    configs += [
+        ("RobustLinearSVC", "dense", ""),
+        ("RobustLinearSVC", "sparse", "loss='hinge'"),
+        ("RobustSVC", "dense", "noise_rates=None"),
+        ("RobustSVC", "sparse", "noise_rates=None"),
+        ("RobustSVC", "dense", ""),
+        ("FloralSVC", "dense", ""),
+    ]
+    for estimator, kind, params in configs:
         with tempfile.TemporaryDirectory() as cache_dir:
-            cold = run(kind, params, cache_dir)
-            warm = run(kind, params, cache_dir)
+            cold = run(estimator, kind, params, cache_dir)
+            warm = run(estimator, kind, params, cache_dir)
         print(
-            f"| {kind} | {params or 'defaults'} | {warm['import']:.2f} | "
+            f"| {kind} | {estimator}({params}) | {warm['import']:.2f} | "
             f"{cold['fit']:.2f} | {warm['fit']:.2f} |",
             flush=True,
         )

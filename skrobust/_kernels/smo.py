@@ -371,10 +371,15 @@ def _update_bar(G_bar, y, upper, rows, i, old, new, K_i):
 
 @njit(cache=True, nogil=True)
 def _swap(state, a, b):
-    for array in state[:2]:
-        array[a], array[b] = array[b], array[a]
-    for array in state[2:]:
-        array[a], array[b] = array[b], array[a]
+    order, rows, y, upper, p, alpha, G, G_bar = state
+    order[a], order[b] = order[b], order[a]
+    rows[a], rows[b] = rows[b], rows[a]
+    y[a], y[b] = y[b], y[a]
+    upper[a], upper[b] = upper[b], upper[a]
+    p[a], p[b] = p[b], p[a]
+    alpha[a], alpha[b] = alpha[b], alpha[a]
+    G[a], G[b] = G[b], G[a]
+    G_bar[a], G_bar[b] = G_bar[b], G_bar[a]
 
 
 @njit(cache=True, nogil=True)
