@@ -90,9 +90,9 @@ def round_costs(sizes, n_rounds):
         X, y = make_moons(n, noise=0.2, random_state=0)
         y = np.where(y == 1, 1.0, -1.0)
         K, upper, k = rbf_kernel(X, gamma=0.5), np.full(n, 10.0), n // 20
-        floral_rounds(K, False, y, upper, np.zeros(n), 1e-4, k, 2, 0)  # compile
+        floral_rounds(K, False, y, upper, np.zeros(n), 1e-4, k, 2, 0, 0)  # compile
         start = time.perf_counter()
-        floral_rounds(K, False, y, upper, np.zeros(n), 1e-4, k, n_rounds, 0)
+        floral_rounds(K, False, y, upper, np.zeros(n), 1e-4, k, n_rounds, 0, 0)
         ours = (time.perf_counter() - start) / (n_rounds - 1)
         start = time.perf_counter()
         numpy_rounds(K, y, upper, 1e-4, k, n_rounds, np.random.default_rng(0))

@@ -14,11 +14,12 @@ CHECK_PARAMS = {
 
 # A reason a reviewer would accept for every check an estimator is expected to fail.
 _FLORAL_WEIGHTS = (
-    "FloralSVC's model is the last iterate of an early-stopped projected-gradient "
-    "game, not the solution of a fixed problem: a row of weight w steps like one "
-    "row with box w * C, not like w copies that each take a step, and the "
-    "attacker's ranked pool counts rows. sample_weight sets the box per row; it "
-    "cannot equal repeating rows."
+    "FloralSVC's model is an iterate of an early-stopped projected-gradient game "
+    "(chosen on a held-out share of the rows), not the solution of a fixed "
+    "problem: a row of weight w steps like one row with box w * C, not like w "
+    "copies that each take a step, and the attacker's ranked pool and the "
+    "held-out split count rows. sample_weight sets the box per row; it cannot "
+    "equal repeating rows."
 )
 EXPECTED_FAILURES = {
     "FloralSVC": {

@@ -37,15 +37,17 @@ def draw_top_flips(lam, k, state, threshold):
 
 
 @njit(cache=True, nogil=True)
-def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed):
+def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed, every):
     """Play ``n_rounds`` rounds from ``lam0``.
 
     ``K`` is the (n, n) kernel matrix or, with ``factor``, an (n, m) factor
     ``F`` of it, ``K = F F'`` (a Nystroem approximation: a round then costs
     O(n m) and no n x n matrix exists); ``y`` the given labels in {-1, +1},
     ``upper`` the box. Round 0 is a warm-up with no step and no attack, as
-    in the authors' code. Returns ``(lam, labels)``: the last iterate and
-    the labels it was computed under (the ones the decision function uses).
+    in the authors' code. Returns ``(lam, labels, snapshot_lam,
+    snapshot_labels)``: the last iterate and the labels it was computed
+    under (the ones the decision function uses), and the same pair after
+    every ``every``-th round (none when ``every == 0``).
     """
     n = y.shape[0]
     lam = lam0.copy()
@@ -53,8 +55,11 @@ def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed):
     model_labels = y.copy()
     signed = np.empty(n)
     step = np.empty(n)
+    n_snapshots = (n_rounds - 1) // every if every > 0 else 0
+    snapshot_lam = np.empty((n_snapshots, n))
+    snapshot_labels = np.empty((n_snapshots, n))
     state = np.uint64(seed)
-    for _ in range(1, n_rounds):
+    for t in range(1, n_rounds):
         for i in range(n):
             signed[i] = labels[i] * lam[i]
         if factor:
@@ -65,8 +70,11 @@ def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed):
             step[i] = lam[i] - eta * (labels[i] * Kv[i] - 1.0)
         project_box_hyperplane(step, labels, upper, lam)
         model_labels[:] = labels
+        if every > 0 and t % every == 0 and t // every <= n_snapshots:
+            snapshot_lam[t // every - 1] = lam
+            snapshot_labels[t // every - 1] = labels
         flips, state = draw_top_flips(lam, k, state, SUPPORT_THRESHOLD)
         labels[:] = y
         for i in flips:
             labels[i] = -y[i]
-    return lam, model_labels
+    return lam, model_labels, snapshot_lam, snapshot_labels

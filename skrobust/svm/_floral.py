@@ -5,9 +5,15 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.kernel_approximation import Nystroem
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from .._kernels.floral import SUPPORT_THRESHOLD, floral_rounds
 from ..utils._validation import (
@@ -29,9 +35,19 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
     matter most. The learner takes one projected-gradient step on the SVM
     dual per round under the attacked labels; the attacker then flips
     ``budget`` labels, drawn at random among the ``2 * budget`` samples with
-    the largest dual variables, always starting from the given labels. The
-    model is the last round's: its dual variables with the labels they were
-    computed under.
+    the largest dual variables, always starting from the given labels.
+
+    The paper's model is the last round's iterate, with the labels it was
+    computed under (``selection="last"``, with ``learning_rate=1e-4`` and
+    ``n_rounds=501`` the authors' shipped settings). That iterate swings from
+    round to round and, on the authors' own Moon data, is worse than a plain
+    SVM on clean and mildly poisoned labels. By default
+    (``selection="validation"``) the model is instead chosen among the plain
+    SVM on the given labels and the iterates every ``eval_every`` rounds, by
+    accuracy on validation labels: trusted ones passed as ``X_val, y_val``
+    (the setting in which it measurably wins, see the user guide), or else a
+    held-out ``validation_fraction`` of the given data, whose labels may be
+    poisoned too (then it mostly keeps the plain SVM).
 
     Parameters
     ----------
@@ -48,10 +64,20 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
     budget : float or int, default=0.05
         Labels the attacker flips per round: a fraction in [0, 1) of the
         training samples (rounded up) or a count.
-    learning_rate : float, default=1e-4
-        Step of the projected gradient.
-    n_rounds : int, default=501
-        Rounds of the game, the first a warm-up without step or attack.
+    learning_rate : float, default=1e-3
+        Step of the projected gradient (the paper's code: 1e-4).
+    n_rounds : int, default=2001
+        Rounds of the game, the first a warm-up without step or attack (the
+        paper's code: 501).
+    selection : {"validation", "last"}, default="validation"
+        The model: the most accurate candidate on validation labels, or the
+        last iterate (the paper).
+    validation_fraction : float, default=0.2
+        Share of ``(X, y)`` held out (stratified, seeded by
+        ``random_state``) when ``selection="validation"`` and no
+        ``X_val, y_val`` are given; the game then plays on the rest.
+    eval_every : int, default=50
+        Rounds between the iterates considered by ``selection="validation"``.
     init : {"zeros", "svm"}, default="zeros"
         Start of the dual variables: zeros (the paper), or the exact SVM
         solution on the given labels.
@@ -90,7 +116,10 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (n_problems,)
         Intercepts.
     adversarial_labels_ : ndarray of shape (n_problems, n_samples)
-        The labels (+1/-1) of the last round of each problem's game.
+        The labels (+1/-1) under which each problem's chosen model was
+        computed (0 for samples held out for validation).
+    selected_round_ : ndarray of shape (n_problems,)
+        The round of each problem's model; 0 is the plain SVM.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -103,6 +132,9 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
+    ``X_val`` reaches ``fit`` as given: in a pipeline with metadata routing,
+    the steps before FloralSVC do not transform it, so pass it transformed.
+
     A round costs one product of the kernel matrix with a vector, O(n^2),
     plus a projection by bisection and a sort, O(n log n); the matrix is
     computed once. The binary game runs in one Numba function; more than two
@@ -118,7 +150,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
     >>> from sklearn.datasets import make_moons
     >>> from skrobust.svm import FloralSVC
     >>> X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
-    >>> clf = FloralSVC(learning_rate=1e-3, random_state=0).fit(X, y)
+    >>> clf = FloralSVC(random_state=0).fit(X, y)
     >>> bool(clf.score(X, y) > 0.8)
     True
     """
@@ -132,8 +164,11 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         gamma="scale",
         coef0=0.0,
         budget=0.05,
-        learning_rate=1e-4,
-        n_rounds=501,
+        learning_rate=1e-3,
+        n_rounds=2001,
+        selection="validation",
+        validation_fraction=0.2,
+        eval_every=50,
         init="zeros",
         bias="all_sv",
         decision_labels="adversarial",
@@ -149,6 +184,9 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         self.budget = budget
         self.learning_rate = learning_rate
         self.n_rounds = n_rounds
+        self.selection = selection
+        self.validation_fraction = validation_fraction
+        self.eval_every = eval_every
         self.init = init
         self.bias = bias
         self.decision_labels = decision_labels
@@ -156,7 +194,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         self.max_gram_mb = max_gram_mb
         self.random_state = random_state
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
         """Play the game on ``(X, y)``.
 
         Parameters
@@ -168,6 +206,13 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             Labels, possibly poisoned.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights; they multiply ``C``.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features) \
+                or (n_val, n_samples), default=None
+            Samples with trusted labels for ``selection="validation"``
+            (kernel values against ``X`` for a precomputed kernel). Without
+            them a ``validation_fraction`` of ``(X, y)`` is held out.
+        y_val : array-like of shape (n_val,), default=None
+            Their labels.
 
         Returns
         -------
@@ -189,7 +234,6 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
                 "with kernel='precomputed', X must be the square kernel matrix of "
                 f"the training samples; got shape {X.shape}."
             )
-        k = check_budget(self.budget, n)
         gram_mb = n * n * 8 / 2**20
         if self.n_components is None and gram_mb > self.max_gram_mb:
             raise ValueError(
@@ -205,37 +249,50 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
                 f"{self.classes_[0]!r}."
             )
         sample_weight = check_sample_weight(sample_weight, n)
+        validation = self._check_validation(X, X_val, y_val)
         if not spec.precomputed:
             spec.gamma = resolve_gamma(self.gamma, X, sample_weight)
         self._spec = spec
         rng = check_random_state(self.random_state)
-        self._features = None
-        if self.n_components is not None:
-            self._features = Nystroem(
-                kernel=spec.kernel,
-                gamma=spec.gamma,
-                degree=spec.degree,
-                coef0=spec.coef0,
-                n_components=min(self.n_components, n),
+        rows = np.arange(n)
+        if self.selection == "validation" and validation is None:
+            rows, held_out = train_test_split(
+                rows,
+                test_size=self.validation_fraction,
+                stratify=y_encoded,
                 random_state=rng.randint(np.iinfo(np.int32).max),
-            ).fit(X)
-            K = np.ascontiguousarray(self._features.transform(X))
-        else:
-            K = X if spec.precomputed else spec.matrix(X, X)
-        upper = self.C * sample_weight
+            )
+            rows, held_out = np.sort(rows), np.sort(held_out)
+            X_val = X[np.ix_(held_out, rows)] if spec.precomputed else X[held_out]
+            validation = (X_val, y_encoded[held_out])
+        k = check_budget(self.budget, len(rows))
+        K, K_val = self._kernels(X, rows, validation, rng)
+        upper = self.C * sample_weight[rows]
         positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(positives))
         games = [
-            self._play(K, np.where(y_encoded == c, 1.0, -1.0), upper, k, seed)
+            self._play(
+                K,
+                K_val,
+                np.where(y_encoded[rows] == c, 1.0, -1.0),
+                None if validation is None else np.where(validation[1] == c, 1.0, -1.0),
+                upper,
+                k,
+                seed,
+            )
             for c, seed in zip(positives, seeds, strict=True)
         ]
-        coef = np.array([lam * labels for lam, labels, _ in games])
+        coef = np.zeros((len(games), n))
+        coef[:, rows] = [lam * labels for lam, labels, _, _ in games]
         self.support_ = np.flatnonzero(np.any(np.abs(coef) > 0, axis=0))
         self.dual_coef_ = coef[:, self.support_]
-        self.intercept_ = np.array([b for _, _, b in games])
-        self.adversarial_labels_ = np.array([labels for _, labels, _ in games])
+        self.intercept_ = np.array([b for _, _, b, _ in games])
+        self.selected_round_ = np.array([r for *_, r in games])
+        self.adversarial_labels_ = np.zeros((len(games), n))
+        self.adversarial_labels_[:, rows] = [labels for _, labels, _, _ in games]
         if self._features is not None:
-            self._feature_coef = coef @ K  # w = sum_j lam_j y_j phi(x_j)
+            # w = sum_j lam_j y_j phi(x_j)
+            self._feature_coef = coef[:, rows] @ K
         if spec.precomputed:
             self.support_vectors_ = np.empty((0, 0))
         else:
@@ -305,6 +362,16 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         check_positive_scalar(self.C, "C")
         check_positive_scalar(self.learning_rate, "learning_rate")
         check_positive_int(self.n_rounds, "n_rounds")
+        check_option(self.selection, "selection", {"validation", "last"})
+        check_positive_int(self.eval_every, "eval_every")
+        if not (
+            isinstance(self.validation_fraction, numbers.Real)
+            and 0 < self.validation_fraction < 1
+        ):
+            raise ValueError(
+                "validation_fraction must lie in (0, 1), got "
+                f"{self.validation_fraction!r}."
+            )
         check_positive_scalar(self.max_gram_mb, "max_gram_mb")
         if self.n_components is not None:
             check_positive_int(self.n_components, "n_components")
@@ -324,19 +391,108 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             resolve_gamma(self.gamma, np.ones((1, 1)))  # type and sign only
         return spec
 
-    def _play(self, K, y_signed, upper, k, seed):
-        """One binary game; returns ``(lam, labels, intercept)``."""
-        lam0 = np.zeros(len(y_signed))
-        if self.init == "svm":
-            lam0 = self._svm_solution(K, y_signed, upper)
-        factor = self._features is not None
-        lam, labels = floral_rounds(
-            K, factor, y_signed, upper, lam0, self.learning_rate, k, self.n_rounds, seed
+    def _check_validation(self, X, X_val, y_val):
+        """The trusted validation set ``(X_val, y_val encoded)``, or None."""
+        if (X_val is None) != (y_val is None):
+            raise ValueError("pass both X_val and y_val, or neither.")
+        if X_val is None:
+            return None
+        if self.selection != "validation":
+            raise ValueError("X_val and y_val need selection='validation'.")
+        X_val = check_array(
+            X_val,
+            accept_sparse=False if self.kernel == "precomputed" else "csr",
+            dtype=np.float64,
         )
-        lam = np.where(lam > SUPPORT_THRESHOLD, lam, 0.0)
-        if self.decision_labels == "given":
-            labels = y_signed
-        return lam, labels, _intercept(K, factor, lam, labels, upper, self.bias)
+        expected = X.shape[0] if self.kernel == "precomputed" else X.shape[1]
+        if X_val.shape[1] != expected:
+            raise ValueError(
+                f"X_val has {X_val.shape[1]} columns; expected {expected}, as X."
+            )
+        y_val = np.asarray(y_val)
+        check_consistent_length(X_val, y_val)
+        unknown = ~np.isin(y_val, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y_val holds labels not in y: {np.unique(y_val[unknown])[:5]!r}."
+            )
+        return X_val, np.searchsorted(self.classes_, y_val)
+
+    def _kernels(self, X, rows, validation, rng):
+        """The game's matrix on ``rows`` (or its Nystroem factor) and the
+        validation samples' kernel against ``rows`` (or their features)."""
+        spec = self._spec
+        X_train = X[np.ix_(rows, rows)] if spec.precomputed else X[rows]
+        self._features = None
+        if self.n_components is not None:
+            self._features = Nystroem(
+                kernel=spec.kernel,
+                gamma=spec.gamma,
+                degree=spec.degree,
+                coef0=spec.coef0,
+                n_components=min(self.n_components, len(rows)),
+                random_state=rng.randint(np.iinfo(np.int32).max),
+            ).fit(X_train)
+            K = np.ascontiguousarray(self._features.transform(X_train))
+            if validation is None:
+                return K, None
+            return K, self._features.transform(validation[0])
+        K = X_train if spec.precomputed else spec.matrix(X_train, X_train)
+        K = np.ascontiguousarray(K)
+        if validation is None:
+            return K, None
+        X_val = validation[0]  # for a precomputed kernel: already against rows
+        return K, X_val if spec.precomputed else spec.matrix(X_val, X_train)
+
+    def _play(self, K, K_val, y_signed, y_val, upper, k, seed):
+        """One binary game; returns ``(lam, labels, intercept, round)``.
+
+        With a validation set, the candidates are the exact SVM on the given
+        labels (round 0) and the iterate every ``eval_every`` rounds; the
+        most accurate on the validation labels wins (the earliest on ties).
+        """
+        factor = self._features is not None
+        svm = None
+        if self.init == "svm" or y_val is not None:
+            svm = self._svm_solution(K, y_signed, upper)
+        lam0 = svm if self.init == "svm" else np.zeros(len(y_signed))
+        every = self.eval_every if y_val is not None else 0
+        lam, labels, snapshot_lam, snapshot_labels = floral_rounds(
+            K,
+            factor,
+            y_signed,
+            upper,
+            lam0,
+            self.learning_rate,
+            k,
+            self.n_rounds,
+            seed,
+            every,
+        )
+        candidates = [(lam, labels, self.n_rounds - 1)]
+        if y_val is not None:
+            candidates = (
+                [(svm, y_signed, 0)]
+                + [
+                    (snapshot_lam[s], snapshot_labels[s], (s + 1) * every)
+                    for s in range(len(snapshot_lam))
+                ]
+                + candidates
+            )
+        best, best_accuracy = None, -1.0
+        for lam, labels, round_ in candidates:
+            lam = np.where(lam > SUPPORT_THRESHOLD, lam, 0.0)
+            if self.decision_labels == "given":
+                labels = y_signed
+            b = _intercept(K, factor, lam, labels, upper, self.bias)
+            if y_val is None:
+                return lam, labels, b, round_
+            coef = lam * labels
+            scores = K_val @ (K.T @ coef) if factor else K_val @ coef
+            accuracy = np.mean(np.where(scores + b > 0, 1.0, -1.0) == y_val)
+            if accuracy > best_accuracy:
+                best, best_accuracy = (lam, labels, b, round_), accuracy
+        return best
 
     def _svm_solution(self, K, y_signed, upper):
         kernel = "linear" if self._features is not None else "precomputed"

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_iris, make_moons
 from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.svm import SVC
 
 from skrobust.svm import FloralSVC, RobustSVC
 
@@ -15,17 +16,25 @@ def moons():
 
 def test_same_seed_gives_bit_identical_models(moons):
     X, y = moons
-    first = FloralSVC(random_state=5, n_rounds=50, learning_rate=1e-2).fit(X, y)
-    second = FloralSVC(random_state=5, n_rounds=50, learning_rate=1e-2).fit(X, y)
+    first = FloralSVC(
+        selection="last", random_state=5, n_rounds=50, learning_rate=1e-2
+    ).fit(X, y)
+    second = FloralSVC(
+        selection="last", random_state=5, n_rounds=50, learning_rate=1e-2
+    ).fit(X, y)
     np.testing.assert_array_equal(first.dual_coef_, second.dual_coef_)
     np.testing.assert_array_equal(first.intercept_, second.intercept_)
-    other = FloralSVC(random_state=6, n_rounds=50, learning_rate=1e-2).fit(X, y)
+    other = FloralSVC(
+        selection="last", random_state=6, n_rounds=50, learning_rate=1e-2
+    ).fit(X, y)
     assert not np.array_equal(first.adversarial_labels_, other.adversarial_labels_)
 
 
 def test_model_is_feasible_for_its_labels(moons):
     X, y = moons
-    model = FloralSVC(C=2.0, n_rounds=100, learning_rate=1e-2, random_state=0).fit(X, y)
+    model = FloralSVC(
+        C=2.0, selection="last", n_rounds=100, learning_rate=1e-2, random_state=0
+    ).fit(X, y)
     lam = np.zeros(len(y))
     labels = model.adversarial_labels_[0]
     lam[model.support_] = model.dual_coef_[0] * labels[model.support_]
@@ -37,7 +46,9 @@ def test_model_is_feasible_for_its_labels(moons):
 
 def test_no_rounds_from_the_svm_solution_is_the_svm(moons):
     X, y = moons
-    floral = FloralSVC(C=3.0, init="svm", n_rounds=1, bias="free_sv").fit(X, y)
+    floral = FloralSVC(
+        C=3.0, init="svm", n_rounds=1, bias="free_sv", selection="last"
+    ).fit(X, y)
     svm = RobustSVC(C=3.0, noise_rates=None).fit(X, y)
     np.testing.assert_allclose(
         floral.decision_function(X), svm.decision_function(X), atol=5e-3
@@ -47,7 +58,11 @@ def test_no_rounds_from_the_svm_solution_is_the_svm(moons):
 def test_given_decision_labels_use_the_given_labels(moons):
     X, y = moons
     model = FloralSVC(
-        n_rounds=30, learning_rate=1e-2, decision_labels="given", random_state=0
+        n_rounds=30,
+        learning_rate=1e-2,
+        decision_labels="given",
+        selection="last",
+        random_state=0,
     ).fit(X, y)
     signs = np.where(y == 1, 1.0, -1.0)[model.support_]
     assert np.all(np.sign(model.dual_coef_[0]) == signs)
@@ -84,7 +99,7 @@ def test_kernel_matrix_size_guard(moons):
     [
         ({"budget": 1.0}, ValueError, r"\[0, 1\)"),
         ({"budget": -2}, ValueError, "budget"),
-        ({"budget": 500}, ValueError, "200"),
+        ({"budget": 500}, ValueError, "500"),
         ({"budget": "5%"}, TypeError, "budget"),
         ({"learning_rate": 0.0}, ValueError, "learning_rate"),
         ({"n_rounds": 0}, ValueError, "n_rounds"),
@@ -127,3 +142,76 @@ def test_nystroem_game_from_the_svm_solution(moons):
     X, y = moons
     model = FloralSVC(n_components=50, init="svm", n_rounds=1, random_state=0).fit(X, y)
     assert model.score(X, y) > 0.9
+
+
+def region_poisoned_moons(seed):
+    """Moons whose crescent tips carry the other class's label in training
+    (the kind of attack that leaves no local evidence), with clean
+    validation and test samples."""
+    X, y = make_moons(n_samples=1600, noise=0.2, random_state=seed)
+    y_train = y[:600].copy()
+    X_train = X[:600]
+    y_train[(y[:600] == 1) & (X_train[:, 0] > 1.5)] = 0
+    y_train[(y[:600] == 0) & (X_train[:, 0] < -0.5)] = 1
+    return X_train, y_train, X[600:800], y[600:800], X[800:], y[800:]
+
+
+def test_trusted_validation_picks_a_model_that_beats_the_svm_on_poisoned_regions():
+    X, y, X_val, y_val, X_test, y_test = region_poisoned_moons(0)
+    svc = SVC(C=10.0, gamma=0.5).fit(X, y)
+    floral = FloralSVC(gamma=0.5, random_state=0).fit(X, y, X_val=X_val, y_val=y_val)
+    assert floral.selected_round_[0] > 0
+    assert floral.score(X_test, y_test) >= svc.score(X_test, y_test) + 0.1
+
+
+def test_selection_is_never_worse_on_validation_than_the_last_iterate(moons):
+    X, y = moons
+    X_val, y_val = make_moons(n_samples=200, noise=0.2, random_state=1)
+    params = dict(n_rounds=301, eval_every=25, random_state=3)
+    chosen = FloralSVC(**params).fit(X, y, X_val=X_val, y_val=y_val)
+    last = FloralSVC(selection="last", **params).fit(X, y)
+    assert chosen.selected_round_[0] in {0, 300} | set(range(25, 301, 25))
+    assert chosen.score(X_val, y_val) >= last.score(X_val, y_val)
+
+
+def test_without_trusted_labels_a_share_is_held_out(moons):
+    X, y = moons
+    model = FloralSVC(n_rounds=101, validation_fraction=0.25, random_state=0).fit(X, y)
+    assert np.sum(model.adversarial_labels_[0] == 0) == 50
+    assert model.score(X, y) > 0.85
+
+
+@pytest.mark.parametrize(
+    "fit_params, params, match",
+    [
+        ({"X_val": np.zeros((5, 2))}, {}, "both X_val and y_val"),
+        (
+            {"X_val": np.zeros((5, 2)), "y_val": np.zeros(5)},
+            {"selection": "last"},
+            "selection",
+        ),
+        ({"X_val": np.zeros((5, 3)), "y_val": np.zeros(5)}, {}, "columns"),
+        ({"X_val": np.zeros((5, 2)), "y_val": np.full(5, 7)}, {}, "not in y"),
+        ({}, {"validation_fraction": 1.0}, "validation_fraction"),
+    ],
+)
+def test_bad_validation_input_is_named(moons, fit_params, params, match):
+    X, y = moons
+    with pytest.raises(ValueError, match=match):
+        FloralSVC(n_rounds=11, **params).fit(X, y, **fit_params)
+
+
+def test_validation_set_is_routed_through_a_pipeline(moons):
+    from sklearn import config_context
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = moons
+    X_val, y_val = make_moons(n_samples=100, noise=0.2, random_state=1)
+    with config_context(enable_metadata_routing=True):
+        floral = FloralSVC(n_rounds=101, random_state=0).set_fit_request(
+            X_val=True, y_val=True
+        )
+        pipe = make_pipeline(StandardScaler(), floral)
+        pipe.fit(X, y, X_val=X_val, y_val=y_val)
+    assert np.all(pipe[-1].adversarial_labels_[0] != 0)  # nothing held out
