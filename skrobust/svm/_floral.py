@@ -26,6 +26,9 @@ from ..utils._validation import (
 from ._kernel import RobustSVC
 from ._kernel_functions import KernelSpec, resolve_gamma
 
+# the plain SVMs among the candidates of selection="validation": C times these
+_SVM_C_SCALES = (1.0, 0.1, 10.0)
+
 
 class FloralSVC(ClassifierMixin, BaseEstimator):
     """Kernel SVM trained by FLORAL's game against a label-flipping adversary.
@@ -43,7 +46,8 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
     round to round and, on the authors' own Moon data, is worse than a plain
     SVM on clean and mildly poisoned labels. By default
     (``selection="validation"``) the model is instead chosen among the plain
-    SVM on the given labels and the iterates every ``eval_every`` rounds, by
+    SVMs on the given labels (at ``C``, ``C / 10`` and ``10 C``) and the
+    iterates every ``eval_every`` rounds, by
     accuracy on validation labels: trusted ones passed as ``X_val, y_val``
     (the setting in which it measurably wins, see the user guide), or else a
     held-out ``validation_fraction`` of the given data, whose labels may be
@@ -51,8 +55,9 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    C : float, default=10.0
-        Box of the dual variables (10 in the paper's configurations).
+    C : float, default=1.0
+        Box of the dual variables (10 in the paper's configurations; the
+        game's iterates rarely reach it, the plain SVMs do).
     kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed"}, default="rbf"
         The kernel, as in :class:`~skrobust.svm.RobustSVC`.
     degree : int, default=3
@@ -119,7 +124,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         The labels (+1/-1) under which each problem's chosen model was
         computed (0 for samples held out for validation).
     selected_round_ : ndarray of shape (n_problems,)
-        The round of each problem's model; 0 is the plain SVM.
+        The round of each problem's model; 0 is a plain SVM.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -157,7 +162,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C=10.0,
+        C=1.0,
         *,
         kernel="rbf",
         degree=3,
@@ -448,14 +453,20 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         """One binary game; returns ``(lam, labels, intercept, round)``.
 
         With a validation set, the candidates are the exact SVM on the given
-        labels (round 0) and the iterate every ``eval_every`` rounds; the
-        most accurate on the validation labels wins (the earliest on ties).
+        labels at ``C``, ``C / 10`` and ``10 C`` (round 0) and the iterate
+        every ``eval_every`` rounds; the most accurate on the validation
+        labels wins (the earliest on ties).
         """
         factor = self._features is not None
-        svm = None
-        if self.init == "svm" or y_val is not None:
-            svm = self._svm_solution(K, y_signed, upper)
-        lam0 = svm if self.init == "svm" else np.zeros(len(y_signed))
+        candidates = []
+        if y_val is not None:
+            candidates = [
+                (*self._svm_solution(K, y_signed, scale * upper), 0)
+                for scale in _SVM_C_SCALES
+            ]
+        lam0 = np.zeros(len(y_signed))
+        if self.init == "svm":
+            lam0 = (candidates or [self._svm_solution(K, y_signed, upper)])[0][0]
         every = self.eval_every if y_val is not None else 0
         lam, labels, snapshot_lam, snapshot_labels = floral_rounds(
             K,
@@ -469,24 +480,20 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             seed,
             every,
         )
-        candidates = [(lam, labels, self.n_rounds - 1)]
-        if y_val is not None:
-            candidates = (
-                [(svm, y_signed, 0)]
-                + [
-                    (snapshot_lam[s], snapshot_labels[s], (s + 1) * every)
-                    for s in range(len(snapshot_lam))
-                ]
-                + candidates
-            )
-        best, best_accuracy = None, -1.0
-        for lam, labels, round_ in candidates:
+        iterates = [
+            (snapshot_lam[s], snapshot_labels[s], (s + 1) * every)
+            for s in range(len(snapshot_lam))
+        ] + [(lam, labels, self.n_rounds - 1)]
+        for lam, labels, round_ in iterates:
             lam = np.where(lam > SUPPORT_THRESHOLD, lam, 0.0)
             if self.decision_labels == "given":
                 labels = y_signed
             b = _intercept(K, factor, lam, labels, upper, self.bias)
-            if y_val is None:
-                return lam, labels, b, round_
+            candidates.append((lam, labels, b, round_))
+        if y_val is None:
+            return candidates[-1]
+        best, best_accuracy = None, -1.0
+        for lam, labels, b, round_ in candidates:
             coef = lam * labels
             scores = K_val @ (K.T @ coef) if factor else K_val @ coef
             accuracy = np.mean(np.where(scores + b > 0, 1.0, -1.0) == y_val)
@@ -495,13 +502,14 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         return best
 
     def _svm_solution(self, K, y_signed, upper):
+        """The exact SVM on the given labels: ``(lam, labels, intercept)``."""
         kernel = "linear" if self._features is not None else "precomputed"
         model = RobustSVC(kernel=kernel, noise_rates=None, C=1.0).fit(
             K, y_signed, sample_weight=upper
         )
         lam = np.zeros(len(y_signed))
         lam[model.support_] = np.abs(model.dual_coef_[0])
-        return lam
+        return lam, y_signed, float(model.intercept_[0])
 
 
 def _intercept(K, factor, lam, labels, upper, rule):
