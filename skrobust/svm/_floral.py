@@ -51,7 +51,9 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
     accuracy on validation labels: trusted ones passed as ``X_val, y_val``
     (the setting in which it measurably wins, see the user guide), or else a
     held-out ``validation_fraction`` of the given data, whose labels may be
-    poisoned too (then it mostly keeps the plain SVM).
+    poisoned too (then it mostly keeps a plain SVM); a choice made on a
+    held-out share is refitted on all the data (the plain SVM, or the game
+    replayed to the chosen round).
 
     Parameters
     ----------
@@ -122,7 +124,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         Intercepts.
     adversarial_labels_ : ndarray of shape (n_problems, n_samples)
         The labels (+1/-1) under which each problem's chosen model was
-        computed (0 for samples held out for validation).
+        computed.
     selected_round_ : ndarray of shape (n_problems,)
         The round of each problem's model; 0 is a plain SVM.
     n_features_in_ : int
@@ -260,7 +262,8 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         self._spec = spec
         rng = check_random_state(self.random_state)
         rows = np.arange(n)
-        if self.selection == "validation" and validation is None:
+        holding_out = self.selection == "validation" and validation is None
+        if holding_out:
             rows, held_out = train_test_split(
                 rows,
                 test_size=self.validation_fraction,
@@ -287,14 +290,24 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             )
             for c, seed in zip(positives, seeds, strict=True)
         ]
+        if holding_out:
+            # the choice was made on part of the data: refit it on all of it
+            rows = np.arange(n)
+            K, _ = self._kernels(X, rows, None, rng)
+            upper = self.C * sample_weight
+            k = check_budget(self.budget, n)
+            games = [
+                self._refit(K, np.where(y_encoded == c, 1.0, -1.0), upper, k, s, game)
+                for c, s, game in zip(positives, seeds, games, strict=True)
+            ]
         coef = np.zeros((len(games), n))
-        coef[:, rows] = [lam * labels for lam, labels, _, _ in games]
+        coef[:, rows] = [game[0] * game[1] for game in games]
         self.support_ = np.flatnonzero(np.any(np.abs(coef) > 0, axis=0))
         self.dual_coef_ = coef[:, self.support_]
-        self.intercept_ = np.array([b for _, _, b, _ in games])
-        self.selected_round_ = np.array([r for *_, r in games])
+        self.intercept_ = np.array([game[2] for game in games])
+        self.selected_round_ = np.array([game[3] for game in games])
         self.adversarial_labels_ = np.zeros((len(games), n))
-        self.adversarial_labels_[:, rows] = [labels for _, labels, _, _ in games]
+        self.adversarial_labels_[:, rows] = [game[1] for game in games]
         if self._features is not None:
             # w = sum_j lam_j y_j phi(x_j)
             self._feature_coef = coef[:, rows] @ K
@@ -450,7 +463,8 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         return K, X_val if spec.precomputed else spec.matrix(X_val, X_train)
 
     def _play(self, K, K_val, y_signed, y_val, upper, k, seed):
-        """One binary game; returns ``(lam, labels, intercept, round)``.
+        """One binary game; returns ``(lam, labels, intercept, round, scale)``
+        (``scale`` of ``C`` for a plain SVM, else None).
 
         With a validation set, the candidates are the exact SVM on the given
         labels at ``C``, ``C / 10`` and ``10 C`` (round 0) and the iterate
@@ -461,7 +475,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         candidates = []
         if y_val is not None:
             candidates = [
-                (*self._svm_solution(K, y_signed, scale * upper), 0)
+                (*self._svm_solution(K, y_signed, scale * upper), 0, scale)
                 for scale in _SVM_C_SCALES
             ]
         lam0 = np.zeros(len(y_signed))
@@ -489,17 +503,45 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             if self.decision_labels == "given":
                 labels = y_signed
             b = _intercept(K, factor, lam, labels, upper, self.bias)
-            candidates.append((lam, labels, b, round_))
+            candidates.append((lam, labels, b, round_, None))
         if y_val is None:
             return candidates[-1]
         best, best_accuracy = None, -1.0
-        for lam, labels, b, round_ in candidates:
+        for lam, labels, b, round_, scale in candidates:
             coef = lam * labels
             scores = K_val @ (K.T @ coef) if factor else K_val @ coef
             accuracy = np.mean(np.where(scores + b > 0, 1.0, -1.0) == y_val)
             if accuracy > best_accuracy:
-                best, best_accuracy = (lam, labels, b, round_), accuracy
+                best, best_accuracy = (lam, labels, b, round_, scale), accuracy
         return best
+
+    def _refit(self, K, y_signed, upper, k, seed, chosen):
+        """Fit the chosen candidate again on all the data: the plain SVM at
+        the chosen ``C``, or the game replayed to the chosen round."""
+        *_, round_, scale = chosen
+        if round_ == 0:
+            return (*self._svm_solution(K, y_signed, scale * upper), 0, scale)
+        factor = self._features is not None
+        lam0 = np.zeros(len(y_signed))
+        if self.init == "svm":
+            lam0 = self._svm_solution(K, y_signed, upper)[0]
+        lam, labels, _, _ = floral_rounds(
+            K,
+            factor,
+            y_signed,
+            upper,
+            lam0,
+            self.learning_rate,
+            k,
+            round_ + 1,
+            seed,
+            0,
+        )
+        lam = np.where(lam > SUPPORT_THRESHOLD, lam, 0.0)
+        if self.decision_labels == "given":
+            labels = y_signed
+        b = _intercept(K, factor, lam, labels, upper, self.bias)
+        return lam, labels, b, round_, None
 
     def _svm_solution(self, K, y_signed, upper):
         """The exact SVM on the given labels: ``(lam, labels, intercept)``."""
