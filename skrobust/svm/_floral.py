@@ -51,9 +51,8 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
     accuracy on validation labels: trusted ones passed as ``X_val, y_val``
     (the setting in which it measurably wins, see the user guide), or else a
     held-out ``validation_fraction`` of the given data, whose labels may be
-    poisoned too (then it mostly keeps a plain SVM); a choice made on a
-    held-out share is refitted on all the data (the plain SVM, or the game
-    replayed to the chosen round).
+    poisoned too (then it mostly keeps a plain SVM, which is then refitted on
+    all the data).
 
     Parameters
     ----------
@@ -290,15 +289,18 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             )
             for c, seed in zip(positives, seeds, strict=True)
         ]
-        if holding_out:
-            # the choice was made on part of the data: refit it on all of it
+        if holding_out and all(game[3] == 0 for game in games):
+            # plain SVMs chosen on part of the data: refit them on all of it
+            # (an iterate is kept as it is: replaying the game on more data
+            # lands on a different, often worse, iterate)
             rows = np.arange(n)
             K, _ = self._kernels(X, rows, None, rng)
             upper = self.C * sample_weight
-            k = check_budget(self.budget, n)
             games = [
-                self._refit(K, np.where(y_encoded == c, 1.0, -1.0), upper, k, s, game)
-                for c, s, game in zip(positives, seeds, games, strict=True)
+                self._plain_svm(
+                    K, np.where(y_encoded == c, 1.0, -1.0), game[4] * upper, game[4]
+                )
+                for c, game in zip(positives, games, strict=True)
             ]
         coef = np.zeros((len(games), n))
         coef[:, rows] = [game[0] * game[1] for game in games]
@@ -475,7 +477,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
         candidates = []
         if y_val is not None:
             candidates = [
-                (*self._svm_solution(K, y_signed, scale * upper), 0, scale)
+                self._plain_svm(K, y_signed, scale * upper, scale)
                 for scale in _SVM_C_SCALES
             ]
         lam0 = np.zeros(len(y_signed))
@@ -515,33 +517,9 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
                 best, best_accuracy = (lam, labels, b, round_, scale), accuracy
         return best
 
-    def _refit(self, K, y_signed, upper, k, seed, chosen):
-        """Fit the chosen candidate again on all the data: the plain SVM at
-        the chosen ``C``, or the game replayed to the chosen round."""
-        *_, round_, scale = chosen
-        if round_ == 0:
-            return (*self._svm_solution(K, y_signed, scale * upper), 0, scale)
-        factor = self._features is not None
-        lam0 = np.zeros(len(y_signed))
-        if self.init == "svm":
-            lam0 = self._svm_solution(K, y_signed, upper)[0]
-        lam, labels, _, _ = floral_rounds(
-            K,
-            factor,
-            y_signed,
-            upper,
-            lam0,
-            self.learning_rate,
-            k,
-            round_ + 1,
-            seed,
-            0,
-        )
-        lam = np.where(lam > SUPPORT_THRESHOLD, lam, 0.0)
-        if self.decision_labels == "given":
-            labels = y_signed
-        b = _intercept(K, factor, lam, labels, upper, self.bias)
-        return lam, labels, b, round_, None
+    def _plain_svm(self, K, y_signed, upper, scale=1.0):
+        """A candidate: the exact SVM with box ``upper``."""
+        return (*self._svm_solution(K, y_signed, upper), 0, scale)
 
     def _svm_solution(self, K, y_signed, upper):
         """The exact SVM on the given labels: ``(lam, labels, intercept)``."""
