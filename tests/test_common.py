@@ -9,7 +9,9 @@ from skrobust.utils.discovery import all_estimators
 # tolerance, as scikit-learn does for its own iterative estimators.
 CHECK_PARAMS = {
     "RobustLinearSVC": {"tol": 1e-10},
-    "RobustSVC": {"tol": 1e-10},
+    # 1e-8 meets the checks' rtol; at 1e-10 the SMO solver crawls on the checks'
+    # duplicate all-zero rows (4.4M steps where libsvm takes 169k: open issue)
+    "RobustSVC": {"tol": 1e-8},
 }
 
 # A reason a reviewer would accept for every check an estimator is expected to fail.

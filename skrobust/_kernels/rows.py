@@ -13,8 +13,15 @@ EMPTY_INDEX = np.empty(0, dtype=np.int32)
 
 
 def as_triple(X):
-    """Return ``(data, indices, indptr)`` for a dense array or a CSR matrix."""
+    """Return ``(data, indices, indptr)`` for a dense array or a CSR matrix.
+
+    CSR index arrays come as int32 whenever the values fit, so that the
+    kernels compile one signature per layout (scipy may hand out int64).
+    """
     if hasattr(X, "indptr"):
+        limit = np.iinfo(np.int32).max
+        if X.indptr.dtype != np.int32 and max(X.nnz, X.shape[1]) < limit:
+            return X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)
         return X.data, X.indices, X.indptr
     return X, EMPTY_INDEX, EMPTY_INDEX
 
