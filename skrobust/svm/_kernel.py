@@ -74,7 +74,8 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Multiplies ``C`` for the samples of each class.
     max_iter : int, default=-1
-        Limit on solver steps per binary problem; -1 for none.
+        Limit on solver steps per binary problem; -1 for libsvm's default,
+        ``max(10**7, 100 * n_variables)``. Reaching it warns.
     decision_function_shape : {"ovr", "ovo"}, default="ovr"
         Shape of ``decision_function`` with more than two classes, as in
         ``SVC``. Without noise correction the model is one-vs-one (as
@@ -293,13 +294,6 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
             else self._tasks(training, None, posteriors)
         )
         self._set_model(training, self._run(tasks), pairwise)
-        if self.max_iter > 0 and np.any(self.n_iter_ >= self.max_iter):
-            warnings.warn(
-                f"RobustSVC stopped at max_iter={self.max_iter} solver steps before "
-                "reaching tol; increase max_iter or scale the features.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
         return self
 
     def decision_function(self, X):
@@ -440,6 +434,9 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
         signs = np.concatenate([y_signed[own], -y_signed[flipped]])
         n_rows = len(rows)
         cache_rows = int(self.cache_size * 2**20 // (8 * max(n_rows, 1)))
+        # without max_iter, libsvm's own cap: a tol below the problem's
+        # round-off floor must not loop for hours
+        limit = self.max_iter if self.max_iter > 0 else max(10**7, 100 * len(variables))
         alpha, rho, objective, n_iter = smo(
             data,
             indices,
@@ -453,10 +450,18 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
             np.concatenate([cost[own], cost_flipped[flipped]]),
             -np.ones(len(variables)),
             self.tol,
-            self.max_iter,
+            limit,
             bool(self.shrinking),
             cache_rows,
         )
+        if n_iter >= limit:
+            warnings.warn(
+                f"RobustSVC stopped after {limit} solver steps (max_iter="
+                f"{self.max_iter}) before reaching tol={self.tol}; increase "
+                "max_iter or tol, or scale the features.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         coef = np.bincount(variables, weights=signs * alpha, minlength=n_rows)
         return rows, coef, -rho, objective, n_iter
 
