@@ -90,14 +90,14 @@ def new_cache(n_rows, n_slots):
 
 
 @njit(cache=True, nogil=True)
-def cached_row(
-    data, indices, indptr, gram, sqnorm, kernel, cache, r, clock, keep, buffer
-):
+def cached_row(source, cache, r, clock, keep):
     """The kernel row of ``r`` from ``cache``, computed on a miss.
 
-    On a miss the least recently used slot is reused, never the slot of row
-    ``keep`` (the other row the caller is holding; -1 for none). ``clock``
-    is the caller's step counter, recorded as the time of use.
+    ``source`` is ``(data, indices, indptr, gram, sqnorm, kernel, buffer)``,
+    the arguments of :func:`kernel_row`. On a miss the least recently used
+    slot is reused, never the slot of row ``keep`` (the other row the
+    caller is holding; -1 for none). ``clock`` is the caller's step counter,
+    recorded as the time of use.
     """
     values, slot_of, row_of, last_used = cache
     slot = slot_of[r]
@@ -115,6 +115,7 @@ def cached_row(
             slot_of[row_of[slot]] = -1
         row_of[slot] = r
         slot_of[r] = slot
+        data, indices, indptr, gram, sqnorm, kernel, buffer = source
         kernel_row(data, indices, indptr, gram, sqnorm, kernel, r, buffer, values[slot])
     last_used[slot] = clock
     return values[slot]

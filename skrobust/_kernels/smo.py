@@ -87,12 +87,11 @@ def smo(
     """Solve the dual above from ``alpha = 0``.
 
     ``data, indices, indptr`` are the training rows (see ``rows.py``) of
-    ``n_features`` columns,
-    ``gram`` the Gram matrix for a precomputed kernel (else unused),
-    ``sqnorm`` the squared row norms, ``kernel`` the tuple ``(kind, gamma,
-    coef0, degree)``; ``rows``, ``y``, ``upper``, ``p`` describe the
-    variables. At most ``cache_rows`` (>= 2) kernel rows are held at once;
-    ``max_iter < 0`` means no limit.
+    ``n_features`` columns, ``gram`` the Gram matrix for a precomputed
+    kernel (else unused), ``sqnorm`` the squared row norms, ``kernel`` the
+    tuple ``(kind, gamma, coef0, degree)``; ``rows``, ``y``, ``upper``,
+    ``p`` describe the variables. At most ``cache_rows`` (>= 2) kernel rows
+    are held at once; ``max_iter < 0`` means no limit.
 
     Returns ``(alpha, rho, objective, n_iter)``: the decision function is
     ``sum_t y_t alpha_t K(x_{r_t}, x) - rho``.
@@ -100,7 +99,7 @@ def smo(
     n_vars = rows.shape[0]
     n_rows = sqnorm.shape[0]
     K_diag = kernel_diagonal(data, indices, indptr, gram, sqnorm, kernel)
-    buffer = np.zeros(n_features)
+    source = (data, indices, indptr, gram, sqnorm, kernel, np.zeros(n_features))
     cache = new_cache(n_rows, max(2, min(cache_rows, n_rows)))
 
     # the variables are kept permuted so that the active ones form a prefix
@@ -126,106 +125,26 @@ def smo(
                 gmax1, gmax2 = _violations(alpha, G, y, upper, n_active)
                 if not unshrunk and gmax1 + gmax2 <= 10.0 * tol:
                     unshrunk = True
-                    _reconstruct_gradient(
-                        data,
-                        indices,
-                        indptr,
-                        gram,
-                        sqnorm,
-                        kernel,
-                        cache,
-                        state,
-                        n_active,
-                        n_iter,
-                        buffer,
-                    )
+                    _reconstruct_gradient(source, cache, state, n_active, n_iter)
                     n_active = n_vars
                 n_active = _shrink(state, n_active, gmax1, gmax2)
 
         i, j = _select_pair(
-            data,
-            indices,
-            indptr,
-            gram,
-            sqnorm,
-            kernel,
-            cache,
-            rows,
-            y,
-            upper,
-            alpha,
-            G,
-            K_diag,
-            n_active,
-            tol,
-            n_iter,
-            buffer,
+            source, cache, rows, y, upper, alpha, G, K_diag, n_active, tol, n_iter
         )
         if j < 0 and n_active < n_vars:
             # optimal on the active set: check every variable
-            _reconstruct_gradient(
-                data,
-                indices,
-                indptr,
-                gram,
-                sqnorm,
-                kernel,
-                cache,
-                state,
-                n_active,
-                n_iter,
-                buffer,
-            )
+            _reconstruct_gradient(source, cache, state, n_active, n_iter)
             n_active = n_vars
             i, j = _select_pair(
-                data,
-                indices,
-                indptr,
-                gram,
-                sqnorm,
-                kernel,
-                cache,
-                rows,
-                y,
-                upper,
-                alpha,
-                G,
-                K_diag,
-                n_active,
-                tol,
-                n_iter,
-                buffer,
+                source, cache, rows, y, upper, alpha, G, K_diag, n_active, tol, n_iter
             )
             countdown = 1
         if j < 0:
             break
         n_iter += 1
-        K_i = cached_row(
-            data,
-            indices,
-            indptr,
-            gram,
-            sqnorm,
-            kernel,
-            cache,
-            rows[i],
-            n_iter,
-            -1,
-            buffer,
-        )
-        K_j = cached_row(
-            data,
-            indices,
-            indptr,
-            gram,
-            sqnorm,
-            kernel,
-            cache,
-            rows[j],
-            n_iter,
-            rows[i],
-            buffer,
-        )
+        K_i = cached_row(source, cache, rows[i], n_iter, -1)
+        K_j = cached_row(source, cache, rows[j], n_iter, rows[i])
         old_i = alpha[i]
         old_j = alpha[j]
         _update_pair(alpha, G, y, upper, K_diag, rows, i, j, K_i[rows[j]])
@@ -247,25 +166,7 @@ def smo(
 
 
 @njit(cache=True, nogil=True)
-def _select_pair(
-    data,
-    indices,
-    indptr,
-    gram,
-    sqnorm,
-    kernel,
-    cache,
-    rows,
-    y,
-    upper,
-    alpha,
-    G,
-    K_diag,
-    n_active,
-    tol,
-    clock,
-    buffer,
-):
+def _select_pair(source, cache, rows, y, upper, alpha, G, K_diag, n_active, tol, clock):
     """libsvm's second-order working set; ``j == -1`` when optimal."""
     gmax = -np.inf
     i = -1
@@ -279,9 +180,7 @@ def _select_pair(
             i = t
     if i < 0:
         return -1, -1
-    K_i = cached_row(
-        data, indices, indptr, gram, sqnorm, kernel, cache, rows[i], clock, -1, buffer
-    )
+    K_i = cached_row(source, cache, rows[i], clock, -1)
     r_i = rows[i]
     gmax2 = -np.inf
     j = -1
@@ -397,19 +296,7 @@ def _shrink(state, n_active, gmax1, gmax2):
 
 
 @njit(cache=True, nogil=True)
-def _reconstruct_gradient(
-    data,
-    indices,
-    indptr,
-    gram,
-    sqnorm,
-    kernel,
-    cache,
-    state,
-    n_active,
-    clock,
-    buffer,
-):
+def _reconstruct_gradient(source, cache, state, n_active, clock):
     """Recompute ``G`` of the shrunk variables from the free ones."""
     _, rows, y, upper, p, alpha, G, G_bar = state
     n_vars = rows.shape[0]
@@ -420,19 +307,7 @@ def _reconstruct_gradient(
     for s in range(n_vars):
         if alpha[s] <= 0.0 or alpha[s] >= upper[s]:
             continue
-        K_s = cached_row(
-            data,
-            indices,
-            indptr,
-            gram,
-            sqnorm,
-            kernel,
-            cache,
-            rows[s],
-            clock,
-            -1,
-            buffer,
-        )
+        K_s = cached_row(source, cache, rows[s], clock, -1)
         a_s = alpha[s] * y[s]
         for t in range(n_active, n_vars):
             G[t] += a_s * y[t] * K_s[rows[t]]
