@@ -79,9 +79,11 @@ class TrainingSet:
 
 
 class NoiseCorrectionMixin:
-    """``_label_posteriors`` for an estimator with ``C``, ``cv``, ``n_jobs``
-    and an ``_out_of_fold_scores(training, posteriors, folds, C)`` method
-    returning the (n_samples, n_problems) out-of-fold decision values."""
+    """``_label_posteriors`` for an estimator with ``C``, ``cv``, ``n_jobs``,
+    a ``_tasks(training, rows, posteriors, C)`` generator of delayed solver
+    calls (one per binary problem) and a ``_score_fold(training, results,
+    rows)`` method giving the decision values of ``rows`` from one fold's
+    solver results."""
 
     def _run(self, tasks):
         """Run solver calls on ``n_jobs`` threads (the solvers release the GIL)."""
@@ -138,6 +140,27 @@ class NoiseCorrectionMixin:
         else:
             splitter = check_cv(self.cv, training.y, classifier=True)
         return list(splitter.split(training.X, training.y))
+
+    def _out_of_fold_scores(self, training, posteriors, folds, C):
+        """Decision values of each sample from the models of the other folds."""
+        n_problems = len(training.positives)
+        # all folds and classes at once, so that n_jobs threads share them
+        tasks = (
+            task
+            for train, _ in folds
+            for task in self._tasks(
+                training,
+                train,
+                None if posteriors is None else posteriors[:, train],
+                C=C,
+            )
+        )
+        results = self._run(tasks)
+        scores = np.empty((len(training.y), n_problems))
+        for f, (_, test) in enumerate(folds):
+            fold = results[f * n_problems : (f + 1) * n_problems]
+            scores[test] = self._score_fold(training, fold, test)
+        return scores
 
     def _best_out_of_fold_scores(self, training, posteriors, folds, factors):
         """Out-of-fold decision values of the most accurate ``C * factor``.

@@ -465,39 +465,22 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
         coef = np.bincount(variables, weights=signs * alpha, minlength=n_rows)
         return rows, coef, -rho, objective, n_iter
 
-    def _out_of_fold_scores(self, training, posteriors, folds, C):
-        """Decision values of each sample from the models of the other folds."""
-        n_problems = len(training.positives)
-        tasks = (
-            task
-            for train, _ in folds
-            for task in self._tasks(
-                training,
-                train,
-                None if posteriors is None else posteriors[:, train],
-                C=C,
-            )
+    def _score_fold(self, training, results, rows):
+        """Decision values of ``rows`` from one fold's solver results."""
+        support, dual_coef, intercept = _stack_problems(results, len(training.y))
+        return self._spec.scores(
+            training.X[rows],
+            support if self._spec.precomputed else training.X[support],
+            dual_coef,
+            intercept,
+            self.n_jobs,
         )
-        results = self._run(tasks)
-        scores = np.empty((len(training.y), n_problems))
-        for f, (_, test) in enumerate(folds):
-            fold = results[f * n_problems : (f + 1) * n_problems]
-            support = np.unique(np.concatenate([r[c != 0] for r, c, *_ in fold]))
-            dual_coef = _dual_coef_matrix(fold, support, len(training.y))
-            scores[test] = self._spec.scores(
-                training.X[test],
-                support if self._spec.precomputed else training.X[support],
-                dual_coef,
-                np.array([b for _, _, b, _, _ in fold]),
-                self.n_jobs,
-            )
-        return scores
 
     def _set_model(self, training, results, pairwise):
         self._pairwise = pairwise
-        self.support_ = np.unique(np.concatenate([r[c != 0] for r, c, *_ in results]))
-        self.dual_coef_ = _dual_coef_matrix(results, self.support_, len(training.y))
-        self.intercept_ = np.array([b for _, _, b, _, _ in results])
+        self.support_, self.dual_coef_, self.intercept_ = _stack_problems(
+            results, len(training.y)
+        )
         self.dual_objective_ = np.array([o for *_, o, _ in results])
         self.n_iter_ = np.array([n for *_, n in results])
         self.n_support_ = np.bincount(
@@ -568,15 +551,17 @@ def _row_sqnorms(X, spec):
     return np.einsum("ij,ij->i", X, X)
 
 
-def _dual_coef_matrix(results, support, n_samples):
-    """Stack each problem's coefficients over the union of support vectors."""
+def _stack_problems(results, n_samples):
+    """The union of the problems' support vectors, each problem's
+    coefficients over it, and the intercepts."""
+    support = np.unique(np.concatenate([r[c != 0] for r, c, *_ in results]))
     position = np.full(n_samples, -1)
     position[support] = np.arange(len(support))
     dual_coef = np.zeros((len(results), len(support)))
     for p, (rows, coef, *_) in enumerate(results):
         nonzero = coef != 0
         dual_coef[p, position[rows[nonzero]]] = coef[nonzero]
-    return dual_coef
+    return support, dual_coef, np.array([b for _, _, b, _, _ in results])
 
 
 def _pairwise_votes(scores, n_classes):

@@ -369,28 +369,10 @@ class RobustLinearSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
         ):
             yield delayed(solve)(X, y_signed, cost, cost_flipped, *args)
 
-    def _out_of_fold_scores(self, training, posteriors, folds, C):
-        """Decision values of each sample from the models of the other folds."""
-        n_problems = len(training.positives)
-        # all folds and classes at once, so that n_jobs threads share them
-        tasks = (
-            task
-            for train, _ in folds
-            for task in self._tasks(
-                training,
-                train,
-                None if posteriors is None else posteriors[:, train],
-                C=C,
-            )
-        )
-        results = self._run(tasks)
-        scores = np.empty((len(training.y), n_problems))
-        for f, (_, test) in enumerate(folds):
-            fold = results[f * n_problems : (f + 1) * n_problems]
-            W = np.vstack([w for w, _ in fold])
-            bias = W[:, -1] * self._bias_scale()
-            scores[test] = training.X[test] @ W[:, :-1].T + bias
-        return scores
+    def _score_fold(self, training, results, rows):
+        """Decision values of ``rows`` from one fold's solver results."""
+        W = np.vstack([w for w, _ in results])
+        return training.X[rows] @ W[:, :-1].T + W[:, -1] * self._bias_scale()
 
 
 @functools.cache
