@@ -7,12 +7,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.kernel_approximation import Nystroem
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
-    check_is_fitted,
-    validate_data,
 )
 
 from .._kernels.floral import SUPPORT_THRESHOLD, floral_rounds
@@ -21,16 +18,15 @@ from ..utils._validation import (
     check_option,
     check_positive_int,
     check_positive_scalar,
-    check_sample_weight,
 )
 from ._kernel import RobustSVC
-from ._kernel_functions import KernelSpec, resolve_gamma
+from ._kernel_functions import KernelSVMMixin
 
 # the plain SVMs among the candidates of selection="validation": C times these
 _SVM_C_SCALES = (1.0, 0.1, 10.0)
 
 
-class FloralSVC(ClassifierMixin, BaseEstimator):
+class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
     """Kernel SVM trained by FLORAL's game against a label-flipping adversary.
 
     FLORAL (Bal, Cevher and Muehlebach, 2025) trains a kernel SVM while an
@@ -226,20 +222,10 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         spec = self._check_params()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=False if spec.precomputed else "csr",
-            dtype=np.float64,
-            order="C",
+        X, y_encoded, sample_weight = self._validate_training_data(
+            spec, X, y, sample_weight
         )
         n = X.shape[0]
-        if spec.precomputed and X.shape != (n, n):
-            raise ValueError(
-                "with kernel='precomputed', X must be the square kernel matrix of "
-                f"the training samples; got shape {X.shape}."
-            )
         gram_mb = n * n * 8 / 2**20
         if self.n_components is None and gram_mb > self.max_gram_mb:
             raise ValueError(
@@ -247,18 +233,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
                 f"more than max_gram_mb={self.max_gram_mb}; set n_components to "
                 "play on a Nystroem approximation, subsample, or raise max_gram_mb."
             )
-        check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "FloralSVC needs samples of at least 2 classes; got 1 class: "
-                f"{self.classes_[0]!r}."
-            )
-        sample_weight = check_sample_weight(sample_weight, n)
         validation = self._check_validation(X, X_val, y_val)
-        if not spec.precomputed:
-            spec.gamma = resolve_gamma(self.gamma, X, sample_weight)
-        self._spec = spec
         rng = check_random_state(self.random_state)
         rows = np.arange(n)
         holding_out = self.selection == "validation" and validation is None
@@ -335,14 +310,7 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             For two classes, the score of ``classes_[1]``; otherwise one
             column per class.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=False if self._spec.precomputed else "csr",
-            dtype=np.float64,
-            reset=False,
-        )
+        X = self._validate_scoring_data(X)
         if self._features is not None:
             features = self._features.transform(X)
             scores = features @ self._feature_coef.T + self.intercept_
@@ -372,12 +340,6 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = self.kernel != "precomputed"
-        tags.input_tags.pairwise = self.kernel == "precomputed"
-        return tags
-
     def _check_params(self):
         check_positive_scalar(self.C, "C")
         check_positive_scalar(self.learning_rate, "learning_rate")
@@ -393,23 +355,10 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
                 f"{self.validation_fraction!r}."
             )
         check_positive_scalar(self.max_gram_mb, "max_gram_mb")
-        if self.n_components is not None:
-            check_positive_int(self.n_components, "n_components")
-            if self.kernel == "precomputed":
-                raise ValueError(
-                    "n_components needs the data, not kernel='precomputed'."
-                )
         check_option(self.init, "init", {"zeros", "svm"})
         check_option(self.bias, "bias", {"all_sv", "free_sv"})
         check_option(self.decision_labels, "decision_labels", {"adversarial", "given"})
-        if not isinstance(self.coef0, numbers.Real) or isinstance(self.coef0, bool):
-            raise TypeError(f"coef0 must be a number, got {self.coef0!r}.")
-        spec = KernelSpec(
-            self.kernel, 0.0, check_positive_int(self.degree, "degree"), self.coef0
-        )
-        if not spec.precomputed:
-            resolve_gamma(self.gamma, np.ones((1, 1)))  # type and sign only
-        return spec
+        return self._kernel_spec()
 
     def _check_validation(self, X, X_val, y_val):
         """The trusted validation set ``(X_val, y_val encoded)``, or None."""
@@ -457,12 +406,11 @@ class FloralSVC(ClassifierMixin, BaseEstimator):
             if validation is None:
                 return K, None
             return K, self._features.transform(validation[0])
-        K = X_train if spec.precomputed else spec.matrix(X_train, X_train)
-        K = np.ascontiguousarray(K)
+        K = np.ascontiguousarray(spec.matrix(X_train, X_train))
         if validation is None:
             return K, None
-        X_val = validation[0]  # for a precomputed kernel: already against rows
-        return K, X_val if spec.precomputed else spec.matrix(X_val, X_train)
+        # for a precomputed kernel, X_val already holds values against ``rows``
+        return K, spec.matrix(validation[0], X_train)
 
     def _play(self, K, K_val, y_signed, y_val, upper, k, seed):
         """One binary game; returns ``(lam, labels, intercept, round, scale)``

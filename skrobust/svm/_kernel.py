@@ -12,8 +12,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_approximation import Nystroem
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels.rows import EMPTY_INDEX, as_triple
 from .._kernels.smo import smo
@@ -21,16 +19,15 @@ from ..noise._correction import check_noise_rates
 from ..utils._validation import (
     check_positive_int,
     check_positive_scalar,
-    check_sample_weight,
 )
 from ._correction import NoiseCorrectionMixin, TrainingSet
-from ._kernel_functions import KernelSpec, resolve_gamma
+from ._kernel_functions import KernelSVMMixin
 from ._linear import RobustLinearSVC
 
 _NO_GRAM = np.empty((0, 0))
 
 
-class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
+class RobustSVC(KernelSVMMixin, NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
     """Kernel support vector classifier that corrects its loss for label noise.
 
     A drop-in replacement for :class:`sklearn.svm.SVC` (same parameters and
@@ -232,27 +229,10 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         spec = self._check_params()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=False if spec.precomputed else "csr",
-            dtype=np.float64,
-            order="C",
+        X, y_encoded, sample_weight = self._validate_training_data(
+            spec, X, y, sample_weight
         )
-        if spec.precomputed and X.shape[0] != X.shape[1]:
-            raise ValueError(
-                "with kernel='precomputed', X must be the square kernel matrix of "
-                f"the training samples; got shape {X.shape}."
-            )
-        check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(
-                "RobustSVC needs samples of at least 2 classes; got 1 class: "
-                f"{self.classes_[0]!r}."
-            )
         transition = check_noise_rates(self.noise_rates, n_classes)
         if self.decision_function_shape == "ovo" and (
             transition is not None or self.n_components is not None
@@ -262,15 +242,6 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
                 "n_components=None: the noise correction and the approximation "
                 "fit one-vs-rest problems."
             )
-        sample_weight = check_sample_weight(sample_weight, X.shape[0])
-        if np.count_nonzero(np.bincount(y_encoded, weights=sample_weight) > 0) < 2:
-            raise ValueError(
-                "RobustSVC needs samples of at least 2 classes with positive "
-                "sample_weight; all weighted samples belong to one class."
-            )
-        if not spec.precomputed:
-            spec.gamma = resolve_gamma(self.gamma, X, sample_weight)
-        self._spec = spec
         self._approximate = self.n_components is not None
         if self._approximate:
             return self._fit_approximation(X, y_encoded, sample_weight)
@@ -278,7 +249,9 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
             X,
             y_encoded,
             sample_weight,
-            compute_class_weight(self.class_weight, classes=self.classes_, y=y),
+            compute_class_weight(
+                self.class_weight, classes=self.classes_, y=self.classes_[y_encoded]
+            ),
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         )
         training.sqnorm = _row_sqnorms(X, spec)
@@ -343,24 +316,9 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
             return self.classes_[_pairwise_votes(scores, len(self.classes_)).argmax(1)]
         return self.classes_[scores.argmax(axis=1)]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = self.kernel != "precomputed"
-        tags.input_tags.pairwise = self.kernel == "precomputed"
-        return tags
-
     def _check_params(self):
         check_positive_scalar(self.C, "C")
-        spec = KernelSpec(
-            self.kernel,
-            None,
-            check_positive_int(self.degree, "degree"),
-            _check_real(self.coef0, "coef0"),
-        )
-        if spec.precomputed:
-            spec.gamma = 0.0
-        else:
-            resolve_gamma(self.gamma, np.ones((1, 1)))  # type and sign only
+        spec = self._kernel_spec()
         if not isinstance(self.shrinking, bool | np.bool_):
             raise TypeError(f"shrinking must be a bool, got {self.shrinking!r}.")
         check_positive_scalar(self.tol, "tol")
@@ -369,12 +327,6 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"max_iter must be a positive integer or -1, got {self.max_iter!r}."
             )
-        if self.n_components is not None:
-            check_positive_int(self.n_components, "n_components")
-            if self.kernel == "precomputed":
-                raise ValueError(
-                    "n_components needs the data, not kernel='precomputed'."
-                )
         if self.decision_function_shape not in ("ovr", "ovo"):
             raise ValueError(
                 "decision_function_shape must be 'ovr' or 'ovo', got "
@@ -518,14 +470,7 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
         return self
 
     def _problem_scores(self, X):
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=False if self._spec.precomputed else "csr",
-            dtype=np.float64,
-            reset=False,
-        )
+        X = self._validate_scoring_data(X)
         if self._approximate:
             scores = self.linear_svc_.decision_function(self.nystroem_.transform(X))
             return scores.reshape(X.shape[0], -1)
@@ -533,14 +478,6 @@ class RobustSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
         return self._spec.scores(
             X, vectors, self.dual_coef_, self.intercept_, self.n_jobs
         )
-
-
-def _check_real(value, name):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, got {value!r}.")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}.")
-    return value
 
 
 def _row_sqnorms(X, spec):

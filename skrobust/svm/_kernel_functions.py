@@ -1,9 +1,10 @@
-"""Kernel settings and kernel matrices, shared by the kernel SVMs.
+"""Kernel settings, kernel matrices and input checks, shared by the kernel SVMs.
 
 ``KernelSpec`` resolves a user's ``kernel``/``gamma``/``degree``/``coef0``
 once per fit; it gives the tuple the Numba solver reads and the dense
 kernel matrices used for scoring (through scikit-learn's pairwise kernels,
-that is BLAS, in row blocks on ``n_jobs`` threads).
+that is BLAS, in row blocks on ``n_jobs`` threads). ``KernelSVMMixin``
+checks those parameters and the training and scoring data.
 """
 
 import numbers
@@ -17,13 +18,26 @@ from sklearn.metrics.pairwise import (
     rbf_kernel,
     sigmoid_kernel,
 )
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels.kernel_rows import KERNEL_CODES
-from ..utils._validation import check_option
+from ..utils._validation import check_option, check_positive_int, check_sample_weight
 
 # rows of a scoring block: bounds the block's kernel matrix to about
 # _BLOCK_ROWS * n_support_vectors * 8 bytes
 _BLOCK_ROWS = 2048
+
+
+def check_gamma(gamma):
+    """Check the ``gamma`` parameter: "scale", "auto" or a positive float."""
+    if isinstance(gamma, str):
+        return check_option(gamma, "gamma", {"scale", "auto"})
+    if not isinstance(gamma, numbers.Real) or isinstance(gamma, bool):
+        raise TypeError(f"gamma must be 'scale', 'auto' or a float, got {gamma!r}.")
+    if not gamma > 0:
+        raise ValueError(f"gamma must be positive, got {gamma!r}.")
+    return gamma
 
 
 def resolve_gamma(gamma, X, sample_weight=None):
@@ -34,8 +48,7 @@ def resolve_gamma(gamma, X, sample_weight=None):
     so that a weight acts as repeating the row (SVC ignores the weights
     here; without weights the two agree).
     """
-    if isinstance(gamma, str):
-        check_option(gamma, "gamma", {"scale", "auto"})
+    if isinstance(check_gamma(gamma), str):
         if gamma == "auto":
             return 1.0 / X.shape[1]
         weight = np.ones(X.shape[0]) if sample_weight is None else sample_weight
@@ -48,10 +61,6 @@ def resolve_gamma(gamma, X, sample_weight=None):
         mean = weight @ row_sums / total
         variance = weight @ row_squares / total - mean**2
         return 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
-    if not isinstance(gamma, numbers.Real) or isinstance(gamma, bool):
-        raise TypeError(f"gamma must be 'scale', 'auto' or a float, got {gamma!r}.")
-    if not gamma > 0:
-        raise ValueError(f"gamma must be positive, got {gamma!r}.")
     return float(gamma)
 
 
@@ -115,3 +124,80 @@ class KernelSpec:
         if not blocks:
             return np.empty((0, dual_coef.shape[0]))
         return np.vstack(blocks)
+
+
+class KernelSVMMixin:
+    """Checks shared by the estimators with ``kernel``, ``degree``, ``gamma``,
+    ``coef0`` and ``n_components`` parameters."""
+
+    def _kernel_spec(self):
+        """Check the kernel parameters; the spec's gamma is set in fit."""
+        coef0 = self.coef0
+        if not isinstance(coef0, numbers.Real) or isinstance(coef0, bool):
+            raise TypeError(f"coef0 must be a number, got {coef0!r}.")
+        if not np.isfinite(coef0):
+            raise ValueError(f"coef0 must be finite, got {coef0!r}.")
+        spec = KernelSpec(
+            self.kernel, 0.0, check_positive_int(self.degree, "degree"), coef0
+        )
+        if not spec.precomputed:
+            check_gamma(self.gamma)
+        if self.n_components is not None:
+            check_positive_int(self.n_components, "n_components")
+            if spec.precomputed:
+                raise ValueError(
+                    "n_components needs the data, not kernel='precomputed'."
+                )
+        return spec
+
+    def _validate_training_data(self, spec, X, y, sample_weight):
+        """Validate and convert ``X``, ``y`` and the weights once; set
+        ``classes_`` and the spec's gamma. Returns ``(X, y_encoded,
+        sample_weight)``."""
+        name = type(self).__name__
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=False if spec.precomputed else "csr",
+            dtype=np.float64,
+            order="C",
+        )
+        if spec.precomputed and X.shape[0] != X.shape[1]:
+            raise ValueError(
+                "with kernel='precomputed', X must be the square kernel matrix of "
+                f"the training samples; got shape {X.shape}."
+            )
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{name} needs samples of at least 2 classes; got 1 class: "
+                f"{self.classes_[0]!r}."
+            )
+        sample_weight = check_sample_weight(sample_weight, X.shape[0])
+        if np.count_nonzero(np.bincount(y_encoded, weights=sample_weight) > 0) < 2:
+            raise ValueError(
+                f"{name} needs samples of at least 2 classes with positive "
+                "sample_weight; all weighted samples belong to one class."
+            )
+        if not spec.precomputed:
+            spec.gamma = resolve_gamma(self.gamma, X, sample_weight)
+        self._spec = spec
+        return X, y_encoded, sample_weight
+
+    def _validate_scoring_data(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            accept_sparse=False if self._spec.precomputed else "csr",
+            dtype=np.float64,
+            reset=False,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self.kernel != "precomputed"
+        tags.input_tags.pairwise = self.kernel == "precomputed"
+        return tags
