@@ -1,6 +1,7 @@
 """FloralSVC: kernel SVM trained against an adversary that flips its labels."""
 
 import numbers
+from collections import namedtuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -24,6 +25,10 @@ from ._kernel_functions import KernelSVMMixin
 
 # the plain SVMs among the candidates of selection="validation": C times these
 _SVM_C_SCALES = (1.0, 0.1, 10.0)
+# a candidate model of one binary problem: its dual variables, the labels
+# they go with, the intercept, the round it comes from (0: a plain SVM) and,
+# for a plain SVM, the factor of C
+_Model = namedtuple("_Model", "lam labels intercept round scale")
 
 
 class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
@@ -119,7 +124,8 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
         Intercepts.
     adversarial_labels_ : ndarray of shape (n_problems, n_samples)
         The labels (+1/-1) under which each problem's chosen model was
-        computed.
+        computed (0 for the samples held out when an iterate chosen on a
+        held-out share is kept).
     selected_round_ : ndarray of shape (n_problems,)
         The round of each problem's model; 0 is a plain SVM.
     n_features_in_ : int
@@ -264,7 +270,7 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
             )
             for c, seed in zip(positives, seeds, strict=True)
         ]
-        if holding_out and all(game[3] == 0 for game in games):
+        if holding_out and all(game.round == 0 for game in games):
             # plain SVMs chosen on part of the data: refit them on all of it
             # (an iterate is kept as it is: replaying the game on more data
             # lands on a different, often worse, iterate)
@@ -273,18 +279,21 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
             upper = self.C * sample_weight
             games = [
                 self._plain_svm(
-                    K, np.where(y_encoded == c, 1.0, -1.0), game[4] * upper, game[4]
+                    K,
+                    np.where(y_encoded == c, 1.0, -1.0),
+                    game.scale * upper,
+                    game.scale,
                 )
                 for c, game in zip(positives, games, strict=True)
             ]
         coef = np.zeros((len(games), n))
-        coef[:, rows] = [game[0] * game[1] for game in games]
+        coef[:, rows] = [game.lam * game.labels for game in games]
         self.support_ = np.flatnonzero(np.any(np.abs(coef) > 0, axis=0))
         self.dual_coef_ = coef[:, self.support_]
-        self.intercept_ = np.array([game[2] for game in games])
-        self.selected_round_ = np.array([game[3] for game in games])
+        self.intercept_ = np.array([game.intercept for game in games])
+        self.selected_round_ = np.array([game.round for game in games])
         self.adversarial_labels_ = np.zeros((len(games), n))
-        self.adversarial_labels_[:, rows] = [game[1] for game in games]
+        self.adversarial_labels_[:, rows] = [game.labels for game in games]
         if self._features is not None:
             # w = sum_j lam_j y_j phi(x_j)
             self._feature_coef = coef[:, rows] @ K
@@ -413,13 +422,12 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
         return K, spec.matrix(validation[0], X_train)
 
     def _play(self, K, K_val, y_signed, y_val, upper, k, seed):
-        """One binary game; returns ``(lam, labels, intercept, round, scale)``
-        (``scale`` of ``C`` for a plain SVM, else None).
+        """One binary game; returns the chosen ``_Model``.
 
         With a validation set, the candidates are the exact SVM on the given
         labels at ``C``, ``C / 10`` and ``10 C`` (round 0) and the iterate
         every ``eval_every`` rounds; the most accurate on the validation
-        labels wins (the earliest on ties).
+        labels wins (the earliest on ties). Without, the last iterate.
         """
         factor = self._features is not None
         candidates = []
@@ -430,7 +438,8 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
             ]
         lam0 = np.zeros(len(y_signed))
         if self.init == "svm":
-            lam0 = (candidates or [self._svm_solution(K, y_signed, upper)])[0][0]
+            plain = candidates[0] if candidates else self._plain_svm(K, y_signed, upper)
+            lam0 = plain.lam
         every = self.eval_every if y_val is not None else 0
         lam, labels, snapshot_lam, snapshot_labels = floral_rounds(
             K,
@@ -453,31 +462,28 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
             if self.decision_labels == "given":
                 labels = y_signed
             b = _intercept(K, factor, lam, labels, upper, self.bias)
-            candidates.append((lam, labels, b, round_, None))
+            candidates.append(_Model(lam, labels, b, round_, None))
         if y_val is None:
             return candidates[-1]
         best, best_accuracy = None, -1.0
-        for lam, labels, b, round_, scale in candidates:
-            coef = lam * labels
+        for model in candidates:
+            coef = model.lam * model.labels
             scores = K_val @ (K.T @ coef) if factor else K_val @ coef
-            accuracy = np.mean(np.where(scores + b > 0, 1.0, -1.0) == y_val)
+            predicted = np.where(scores + model.intercept > 0, 1.0, -1.0)
+            accuracy = np.mean(predicted == y_val)
             if accuracy > best_accuracy:
-                best, best_accuracy = (lam, labels, b, round_, scale), accuracy
+                best, best_accuracy = model, accuracy
         return best
 
     def _plain_svm(self, K, y_signed, upper, scale=1.0):
-        """A candidate: the exact SVM with box ``upper``."""
-        return (*self._svm_solution(K, y_signed, upper), 0, scale)
-
-    def _svm_solution(self, K, y_signed, upper):
-        """The exact SVM on the given labels: ``(lam, labels, intercept)``."""
+        """The exact SVM on the given labels with box ``upper``, as a model."""
         kernel = "linear" if self._features is not None else "precomputed"
         model = RobustSVC(kernel=kernel, noise_rates=None, C=1.0).fit(
             K, y_signed, sample_weight=upper
         )
         lam = np.zeros(len(y_signed))
         lam[model.support_] = np.abs(model.dual_coef_[0])
-        return lam, y_signed, float(model.intercept_[0])
+        return _Model(lam, y_signed, float(model.intercept_[0]), 0, scale)
 
 
 def _intercept(K, factor, lam, labels, upper, rule):
