@@ -8,6 +8,7 @@ kernel SVM's boundary (symmetric noise barely does).
 """
 
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ from .svm import RobustLinearSVC, RobustSVC
 NOISE_RATES = (0.0, 0.2, 0.3, 0.4)
 
 
-def _moons(return_X_y=True):
+def _moons():
     return make_moons(n_samples=1000, noise=0.25, random_state=0)
 
 
@@ -45,8 +46,16 @@ def _kernel_models(seed):
 
 # name: (loader, noise, models); in each, the plain model first, then the robust one
 DATASETS = {
-    "breast_cancer (2 classes)": (load_breast_cancer, symmetric_noise, _linear_models),
-    "digits (10 classes)": (load_digits, symmetric_noise, _linear_models),
+    "breast_cancer (2 classes)": (
+        partial(load_breast_cancer, return_X_y=True),
+        symmetric_noise,
+        _linear_models,
+    ),
+    "digits (10 classes)": (
+        partial(load_digits, return_X_y=True),
+        symmetric_noise,
+        _linear_models,
+    ),
     "moons, one-sided (kernel)": (_moons, _one_sided, _kernel_models),
 }
 
@@ -58,7 +67,7 @@ def noise_table(n_seeds=3):
     """
     results = {}
     for name, (load, corrupt, models) in DATASETS.items():
-        X, y = load(return_X_y=True)
+        X, y = load()
         scores = {}
         for rate in NOISE_RATES:
             for seed in range(n_seeds):
