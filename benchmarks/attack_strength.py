@@ -30,7 +30,10 @@ ATTACKS = {
     "random": random_flip_attack,
     "ALFA": alfa_attack,
     "greedy (LFA)": greedy_flip_attack,
-    "top-k SV (FLORAL)": support_vector_flip_attack,
+    "top-k SV (FLORAL, once)": lambda X, y, budget, **kw: support_vector_flip_attack(
+        X, y, budget, target=None, n_steps=1, **kw
+    ),
+    "top-k SV (one class, 10 steps)": support_vector_flip_attack,
 }
 
 

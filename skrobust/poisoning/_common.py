@@ -43,3 +43,12 @@ def flipped_labels(y, classes, y_encoded, flips):
     poisoned = y.copy()
     poisoned[flips] = classes[1 - y_encoded[flips]]
     return poisoned, np.sort(flips)
+
+
+def step_sizes(n_flips, n_steps):
+    """Split ``n_flips`` into ``min(n_steps, n_flips)`` near-equal batches."""
+    steps = min(n_steps, n_flips)
+    return [
+        (n_flips * (step + 1)) // steps - (n_flips * step) // steps
+        for step in range(steps)
+    ]

@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..utils._validation import check_positive_int
-from ._common import check_attack_input, flipped_labels, target_svm
+from ._common import check_attack_input, flipped_labels, step_sizes, target_svm
 
 
 def greedy_flip_attack(
@@ -83,9 +83,7 @@ def greedy_flip_attack(
         return np.maximum(0, 1 - signs * model.decision_function(X)).sum()
 
     flipped = np.zeros(len(y), dtype=bool)
-    steps = min(n_steps, n_flips)
-    for step in range(steps):
-        batch = (n_flips * (step + 1)) // steps - (n_flips * step) // steps
+    for batch in step_sizes(n_flips, n_steps):
         pool = np.flatnonzero(~flipped)
         if n_candidates is not None and n_candidates < len(pool):
             pool = rng.choice(pool, n_candidates, replace=False)

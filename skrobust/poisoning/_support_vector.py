@@ -3,7 +3,8 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._common import check_attack_input, flipped_labels, target_svm
+from ..utils._validation import check_positive_int
+from ._common import check_attack_input, flipped_labels, step_sizes, target_svm
 
 
 def top_support_vector_flips(dual, k, rng, fill=None, margin=None):
@@ -30,17 +31,35 @@ def top_support_vector_flips(dual, k, rng, fill=None, margin=None):
 
 
 def support_vector_flip_attack(
-    X, y, budget, *, C=1.0, kernel="rbf", gamma="scale", random_state=None
+    X,
+    y,
+    budget,
+    *,
+    target="auto",
+    n_steps=10,
+    C=1.0,
+    kernel="rbf",
+    gamma="scale",
+    random_state=None,
 ):
     """Flip labels at random among the support vectors with the largest weights.
 
-    The attacker of FLORAL (Bal et al., 2025) played once: fit an SVM on
-    ``y``, rank its support vectors by dual coefficient, and flip ``budget``
-    labels drawn at random among the ``2 * budget`` largest. Support vectors
-    at the bound ``C`` tie; among them the ones the SVM classifies right
-    with the largest margin rank first (flipping a label the SVM already
-    gets wrong would help it). If the SVM has fewer than ``budget`` support
-    vectors, the remaining flips go to the samples closest to the margin.
+    The attacker of FLORAL (Bal et al., 2025) against a retraining learner:
+    in each of ``n_steps`` steps, fit an SVM on the labels poisoned so far,
+    rank its support vectors of the ``target`` class that are still
+    unflipped by dual coefficient, and flip ``budget / n_steps`` labels
+    drawn at random among the twice as many largest. Support vectors at the
+    bound ``C`` tie; among them the ones the SVM classifies right with the
+    largest margin rank first (flipping a label the SVM already gets wrong
+    would help it). If too few support vectors are left, the remaining
+    flips go to the samples closest to the margin, of the target class
+    first.
+
+    FLORAL's own attacker draws from both classes (``target=None``) and
+    plays once (``n_steps=1``); against a plain SVM that is no stronger than
+    random flips, since flips on both sides of the boundary cancel. Flipping
+    one class and refitting between steps moves the boundary step by step
+    (measured in the user guide).
 
     Parameters
     ----------
@@ -49,11 +68,18 @@ def support_vector_flip_attack(
     y : array-like of shape (n_samples,)
         Binary labels.
     budget : float or int
-        A fraction in [0, 1) of the samples (rounded up) or a count.
+        A fraction in [0, 1) of the samples (rounded up) or a count; exactly
+        that many labels are flipped.
+    target : "auto", None or a label of ``y``, default="auto"
+        The class whose labels are flipped: "auto" takes the class with more
+        support vectors in the first fit (the first class on a tie); None
+        draws from both classes, as FLORAL's attacker does.
+    n_steps : int, default=10
+        Refit-and-flip steps (at most one per flip).
     C, kernel, gamma : see :class:`~skrobust.svm.RobustSVC`
         The attacker's model of the learner.
     random_state : int, RandomState instance or None, default=None
-        Seeds the draw.
+        Seeds the draws.
 
     Returns
     -------
@@ -73,16 +99,50 @@ def support_vector_flip_attack(
     >>> from skrobust.poisoning import support_vector_flip_attack
     >>> X, y = make_moons(200, noise=0.2, random_state=0)
     >>> y_poisoned, flipped = support_vector_flip_attack(X, y, 0.1, random_state=0)
-    >>> len(flipped), int((y_poisoned != y).sum())
-    (20, 20)
+    >>> len(flipped), len(set(y[flipped]))
+    (20, 1)
     """
     X, y, classes, y_encoded, n_flips = check_attack_input(X, y, budget)
-    model = target_svm(C, kernel, gamma).fit(X, y_encoded)
-    dual = np.zeros(len(y))
-    dual[model.support_] = np.abs(model.dual_coef_[0])
-    margin = np.where(y_encoded == 1, 1.0, -1.0) * model.decision_function(X)
+    n_steps = check_positive_int(n_steps, "n_steps")
+    if target is not None and not (isinstance(target, str) and target == "auto"):
+        if target not in classes:
+            raise ValueError(
+                f"target must be 'auto', None or one of the classes {classes.tolist()}"
+                f"; got {target!r}."
+            )
     rng = check_random_state(random_state)
-    flips = top_support_vector_flips(
-        dual, n_flips, rng, fill=np.argsort(margin), margin=margin
-    )
-    return flipped_labels(y, classes, y_encoded, flips)
+    tainted = np.where(y_encoded == 1, 1.0, -1.0)
+    flipped = np.zeros(len(y), dtype=bool)
+    for step, batch in enumerate(step_sizes(n_flips, n_steps)):
+        if np.all(tainted == tainted[0]):
+            # one class left: no SVM to refit, finish along the last order
+            flipped[fill[~flipped[fill]][: n_flips - flipped.sum()]] = True
+            break
+        model = target_svm(C, kernel, gamma).fit(X, tainted)
+        dual = np.zeros(len(y))
+        dual[model.support_] = np.abs(model.dual_coef_[0])
+        if step == 0:
+            eligible = _target_mask(target, classes, y_encoded, dual)
+        margin = tainted * model.decision_function(X)
+        dual[flipped | ~eligible] = 0.0
+        fill = np.argsort(margin, kind="stable")
+        fill = fill[np.argsort(~eligible[fill], kind="stable")]
+        chosen = top_support_vector_flips(
+            dual, batch, rng, fill=fill[~flipped[fill]], margin=margin
+        )
+        tainted[chosen] = -tainted[chosen]
+        flipped[chosen] = True
+    return flipped_labels(y, classes, y_encoded, np.flatnonzero(flipped))
+
+
+def _target_mask(target, classes, y_encoded, dual):
+    """The samples of the class the attack flips (all samples for None)."""
+    if target is None:
+        return np.ones(len(y_encoded), dtype=bool)
+    if isinstance(target, str) and target == "auto":
+        support = dual > 0
+        counts = [np.sum(support & (y_encoded == c)) for c in (0, 1)]
+        code = int(counts[1] > counts[0])
+    else:
+        code = int(np.flatnonzero(classes == target)[0])
+    return y_encoded == code

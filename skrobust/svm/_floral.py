@@ -136,7 +136,7 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
     See Also
     --------
     skrobust.svm.RobustSVC : Kernel SVM with a label-noise correction.
-    skrobust.poisoning.support_vector_flip_attack : The attacker, played once.
+    skrobust.poisoning.support_vector_flip_attack : The attacker, as a static attack.
 
     Notes
     -----

@@ -52,7 +52,9 @@ def test_same_random_state_same_flips(moons, name):
     np.testing.assert_array_equal(first, second)
 
 
-@pytest.mark.parametrize("attack", [alfa_attack, greedy_flip_attack])
+@pytest.mark.parametrize(
+    "attack", [alfa_attack, greedy_flip_attack, support_vector_flip_attack]
+)
 def test_attack_hurts_svc_more_than_random_flips(moons, attack):
     X_train, X_test, y_train, y_test = moons
 
@@ -70,6 +72,31 @@ def test_random_flips_move_every_chosen_label_in_multiclass():
     poisoned, flipped = random_flip_attack(None, y, 0.5, random_state=0)
     assert len(flipped) == 30
     assert np.all(poisoned[flipped] != y[flipped])
+
+
+def test_support_vector_attack_flips_the_target_class_only(moons):
+    X, _, y, _ = moons
+    labels = np.where(y == 1, "spam", "ham")
+    for target in ("spam", "ham"):
+        _, flipped = support_vector_flip_attack(X, labels, 0.1, target=target)
+        assert set(labels[flipped]) == {target}
+    # FLORAL's own attacker draws from both classes
+    _, flipped = support_vector_flip_attack(X, labels, 0.2, target=None, n_steps=1)
+    assert set(labels[flipped]) == {"spam", "ham"}
+
+
+def test_support_vector_attack_fills_the_budget_past_the_target_class():
+    X, y = make_moons(n_samples=40, noise=0.2, random_state=0)
+    y = (np.arange(40) < 4).astype(int)
+    _, flipped = support_vector_flip_attack(X, y, 10, target=1, random_state=0)
+    assert len(flipped) == 10
+    assert set(np.flatnonzero(y == 1)) <= set(flipped)
+
+
+def test_support_vector_attack_names_an_unknown_target(moons):
+    X, _, y, _ = moons
+    with pytest.raises(ValueError, match="target must be"):
+        support_vector_flip_attack(X, y, 0.1, target=2)
 
 
 def test_top_support_vector_pool():
