@@ -114,10 +114,6 @@ def support_vector_flip_attack(
     tainted = np.where(y_encoded == 1, 1.0, -1.0)
     flipped = np.zeros(len(y), dtype=bool)
     for step, batch in enumerate(step_sizes(n_flips, n_steps)):
-        if np.all(tainted == tainted[0]):
-            # one class left: no SVM to refit, finish along the last order
-            flipped[fill[~flipped[fill]][: n_flips - flipped.sum()]] = True
-            break
         model = target_svm(C, kernel, gamma).fit(X, tainted)
         dual = np.zeros(len(y))
         dual[model.support_] = np.abs(model.dual_coef_[0])
@@ -132,6 +128,11 @@ def support_vector_flip_attack(
         )
         tainted[chosen] = -tainted[chosen]
         flipped[chosen] = True
+        if np.all(tainted == tainted[0]):
+            # one class left: no SVM to refit, finish along this step's order
+            rest = fill[~flipped[fill]]
+            flipped[rest[: n_flips - flipped.sum()]] = True
+            break
     return flipped_labels(y, classes, y_encoded, np.flatnonzero(flipped))
 
 

@@ -1,0 +1,142 @@
+"""Multi-class losses of a score vector ``f`` and their gradients in ``f``.
+
+Every loss is a function of the score differences; with
+``z_k = margin * [k != y] + f_k - f_y``:
+
+- cross-entropy: ``log sum_k exp(f_k) - f_y``;
+- Crammer-Singer hinge: ``max_k z_k`` (a subgradient is returned);
+- LDR-KL (Zhu, Ying & Yang, 2023): ``lam * log(mean_k exp(z_k / lam))``, the
+  value of ``max_p <p, z> - lam * KL(p || uniform)``; gradient ``p* - e_y``
+  with ``p* = softmax(z / lam)``;
+- ALDR-KL: the same with the temperature chosen per sample,
+  ``max_{lam} lam * log(mean_k exp(z_k / lam)) - a/2 (lam - lam0)^2`` with
+  ``a = alpha * log(K) / lam0``; the maximiser lies in
+  ``[lam0 (1 - 1/alpha), lam0]`` and the gradient is ``p*(lam*) - e_y``
+  (envelope theorem);
+- comp-sum (Mao, Mohri & Zhong, 2023): ``(p_y^(tau - 1) - 1) / (1 - tau)``
+  with ``p = softmax(f)`` (``-log p_y`` at ``tau = 1``; GCE for tau in
+  (1, 2)); gradient ``p_y^(tau - 1) (p - e_y)``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+LOG_LOSS, CRAMMER_SINGER, LDR_KL, ALDR_KL, COMP_SUM = 0, 1, 2, 3, 4
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def loss_gradient(scores, y, weights, loss, margin, lam, alpha, tau, grad, temps):
+    """Return ``sum_i weights[i] * loss_i``; write its gradient into ``grad``.
+
+    ``scores`` and ``grad`` are ``(n, K)``; ``temps[i]`` receives the
+    temperature sample i was scored at (LDR-KL, ALDR-KL; 1 otherwise).
+    """
+    n, K = scores.shape
+    total = 0.0
+    for i in prange(n):
+        f = scores[i]
+        g = grad[i]
+        yi = y[i]
+        if loss == LOG_LOSS or loss == COMP_SUM:
+            value = _softmax(f, 0.0, yi, 1.0, g)
+            g[yi] -= 1.0
+            if loss == COMP_SUM:
+                value = _comp_sum(value, tau, g)
+            temps[i] = 1.0
+        elif loss == CRAMMER_SINGER:
+            value = _hinge(f, margin, yi, g)
+            temps[i] = 1.0
+        else:
+            t = lam if loss == LDR_KL else _aldr_temperature(f, margin, yi, lam, alpha)
+            value = t * (_softmax(f, margin, yi, t, g) - np.log(K))
+            g[yi] -= 1.0
+            if loss == ALDR_KL:
+                value -= 0.5 * alpha * np.log(K) / lam * (t - lam) ** 2
+            temps[i] = t
+        w = weights[i]
+        for k in range(K):
+            g[k] *= w
+        total += w * value
+    return total
+
+
+@njit(cache=True, nogil=True)
+def _softmax(f, margin, y, t, p):
+    """``p = softmax(z / t)``; return ``log sum_k exp(z_k / t)``."""
+    K = f.shape[0]
+    top = -np.inf
+    for k in range(K):
+        p[k] = (f[k] - f[y] + (margin if k != y else 0.0)) / t
+        top = max(top, p[k])
+    s = 0.0
+    for k in range(K):
+        p[k] = np.exp(p[k] - top)
+        s += p[k]
+    for k in range(K):
+        p[k] /= s
+    return top + np.log(s)
+
+
+@njit(cache=True, nogil=True)
+def _comp_sum(log_loss, tau, g):
+    """Turn the cross-entropy ``-log p_y`` and its gradient into comp-sum's."""
+    if tau == 1.0:
+        return log_loss
+    scale = np.exp((1.0 - tau) * log_loss)  # p_y ** (tau - 1)
+    for k in range(g.shape[0]):
+        g[k] *= scale
+    # p_y ** (tau - 1) - 1 divided by 1 - tau, without cancellation
+    return np.expm1((1.0 - tau) * log_loss) / (1.0 - tau)
+
+
+@njit(cache=True, nogil=True)
+def _hinge(f, margin, y, g):
+    best, top = 0.0, y
+    for k in range(f.shape[0]):
+        g[k] = 0.0
+        if k != y and margin + f[k] - f[y] > best:
+            best, top = margin + f[k] - f[y], k
+    g[top] += 1.0
+    g[y] -= 1.0
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _aldr_temperature(f, margin, y, lam0, alpha):
+    """The maximiser over ``lam`` of the ALDR-KL objective of one sample.
+
+    ``h'(lam) = -KL(p_lam || u) - a (lam - lam0)`` is >= 0 at the lower end
+    of the bracket and <= 0 at ``lam0``; a Newton step on it, kept inside
+    the shrinking bracket (bisection otherwise), finds the root.
+    """
+    K = f.shape[0]
+    a = alpha * np.log(K) / lam0
+    lo, hi = lam0 * (1.0 - 1.0 / alpha), lam0
+    t = hi
+    for _ in range(60):
+        # KL(p || u) and Var_p(z) at t, in one pass
+        top = -np.inf
+        for k in range(K):
+            top = max(top, f[k] - f[y] + (margin if k != y else 0.0))
+        s = m1 = m2 = 0.0
+        for k in range(K):
+            z = f[k] - f[y] + (margin if k != y else 0.0)
+            e = np.exp((z - top) / t)
+            s += e
+            m1 += e * z
+            m2 += e * z * z
+        m1 /= s
+        kl = m1 / t - (top / t + np.log(s)) + np.log(K)
+        slope = -kl - a * (t - lam0)
+        if slope == 0.0:
+            break
+        if slope > 0.0:
+            lo = t
+        else:
+            hi = t
+        if hi - lo <= 1e-10 * lam0:
+            break
+        curvature = (m2 / s - m1 * m1) / t**3 - a
+        step = t - slope / curvature if curvature < 0.0 else -1.0
+        t = step if lo < step < hi else 0.5 * (lo + hi)
+    return t

@@ -1,0 +1,435 @@
+"""RobustLossClassifier: a multi-class linear model trained with robust losses."""
+
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import softmax
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._kernels.crammer_singer import crammer_singer
+from .._kernels.multiclass_losses import (
+    ALDR_KL,
+    COMP_SUM,
+    CRAMMER_SINGER,
+    LDR_KL,
+    LOG_LOSS,
+    loss_gradient,
+)
+from .._kernels.multiclass_primal import fit_multiclass_primal
+from .._kernels.rows import as_triple
+from ..utils._validation import (
+    check_option,
+    check_positive_int,
+    check_positive_scalar,
+    check_sample_weight,
+)
+
+LOSSES = {
+    "log_loss": LOG_LOSS,
+    "crammer_singer": CRAMMER_SINGER,
+    "ldr_kl": LDR_KL,
+    "aldr_kl": ALDR_KL,
+    "comp_sum": COMP_SUM,
+}
+
+
+def _has_probabilities(estimator):
+    """``predict_proba`` exists for the losses whose minimiser gives them."""
+    loss = estimator.loss
+    if not (
+        loss == "log_loss"
+        or (loss == "comp_sum" and estimator.tau < 2)
+        or (loss == "ldr_kl" and estimator.margin == 0)
+    ):
+        raise AttributeError(f"predict_proba is not available for loss={loss!r}.")
+    return True
+
+
+class RobustLossClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-class linear classifier trained with a label-noise-robust loss.
+
+    Fits one weight vector per class (binary problems included) by
+    minimising ``C * sum_i s_i * loss(W x_i + b, y_i) + ||W||^2 / 2`` with
+    the loss chosen by ``loss``; ``s_i`` is the sample weight times the
+    class weight. The losses are functions of the score differences
+    ``z_k = margin * [k != y] + f_k - f_y``:
+
+    - ``"aldr_kl"`` (default): adaptive label-distributionally robust loss
+      (Zhu, Ying & Yang, 2023). Each sample is scored against the worst
+      label distribution near the uniform one, at its own temperature
+      ``lam_i`` in ``[temperature * (1 - 1/alpha), temperature]``: samples
+      the model is unsure of get the high temperature, where the loss is
+      nearly linear and bounded in its pull (as the symmetric losses that
+      tolerate label noise), confident ones the lower temperature, where it
+      approaches the multi-class hinge. ``lam_i`` maximises
+      ``lam * log(mean_k exp(z_k / lam)) - a/2 (lam - temperature)^2`` with
+      ``a = alpha * log(K) / temperature``.
+    - ``"ldr_kl"``: the same at a fixed temperature ``lam = temperature``;
+      ``lam * log(mean_k exp(z_k / lam))``.
+    - ``"log_loss"``: cross-entropy, the optimum of
+      :class:`sklearn.linear_model.LogisticRegression` (multinomial).
+    - ``"crammer_singer"``: the multi-class hinge ``max_k z_k`` with margin 1,
+      the optimum of ``LinearSVC(multi_class="crammer_singer")``.
+    - ``"comp_sum"``: comp-sum losses (Mao, Mohri & Zhong, 2023)
+      ``(p_y^(tau - 1) - 1) / (1 - tau)`` with ``p = softmax(f)``: ``tau=0``
+      sum-exponential, ``tau=1`` cross-entropy, ``tau`` in (1, 2)
+      generalised cross-entropy (GCE, ``q = tau - 1``), ``tau=2``
+      ``1 - p_y`` (MAE). Bounded, and so robust, but not convex, for
+      ``tau > 1``.
+
+    The smooth losses are minimised in the primal by L-BFGS (the intercept
+    is not penalised, as in ``LogisticRegression``); the Crammer-Singer
+    hinge by the sequential dual method of liblinear (the intercept is the
+    weight of a constant feature ``intercept_scaling``, penalised, as in
+    ``LinearSVC``).
+
+    Parameters
+    ----------
+    loss : {"aldr_kl", "ldr_kl", "log_loss", "crammer_singer", "comp_sum"}, \
+default="aldr_kl"
+        The training loss.
+    C : float, default=1.0
+        Inverse regularisation strength.
+    temperature : float, default=10.0
+        ``lam`` of LDR-KL, ``lam0`` of ALDR-KL (the paper's default is 10).
+        Small temperatures approach the hinge, large ones a linear loss.
+    margin : float, default=0.1
+        The margin ``c`` of LDR-KL and ALDR-KL (>= 0).
+    alpha : float, default=2.0
+        ALDR-KL's adaptivity (> 1): the per-sample temperature ranges over
+        ``[temperature * (1 - 1/alpha), temperature]``.
+    tau : float, default=1.7
+        The comp-sum parameter, in [0, 2]; 1.7 is GCE with ``q = 0.7``.
+    fit_intercept : bool, default=True
+        Whether to fit an intercept per class.
+    intercept_scaling : float, default=1.0
+        The constant feature that carries the intercept of the
+        Crammer-Singer dual solver (unused by the other losses).
+    class_weight : dict, "balanced" or None, default=None
+        Multiplies each class's sample weights, as in scikit-learn.
+    tol : float, default=1e-4
+        Stopping tolerance: the largest gradient entry of the objective
+        divided by ``C * sum_i s_i`` (as ``LogisticRegression``), or, for
+        the Crammer-Singer dual, the largest violation of the optimality
+        conditions over an epoch.
+    max_iter : int, default=1000
+        L-BFGS iterations, or dual epochs.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` and ``intercept_`` (primal losses;
+        the dual solver restarts from zero since it keeps no dual variables).
+    random_state : int, RandomState instance or None, default=None
+        Order of the dual solver's coordinate sweeps.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights; for two classes the weight of ``classes_[1]`` minus that of
+        ``classes_[0]``.
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts, in the same layout.
+    temperatures_ : ndarray of shape (n_samples,) or None
+        For LDR-KL and ALDR-KL, the temperature each training sample was
+        scored at by the fitted model (ALDR-KL: high for ambiguous samples).
+    n_iter_ : int
+        Iterations (or epochs) run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The cross-entropy optimum.
+    sklearn.svm.LinearSVC : The Crammer-Singer optimum.
+    skrobust.svm.RobustLinearSVC : A linear SVM corrected for flip rates.
+
+    Notes
+    -----
+    For a linear model with an L2 penalty a single fixed temperature is a
+    re-parametrisation of ``C`` and the margin (``V = W / lam``); what
+    ALDR-KL adds is the temperature per sample. The reference code
+    normalises the scores of a neural network, which makes the loss
+    non-convex; here the exact per-sample maximisation keeps ALDR-KL a
+    supremum of losses affine in the scores, hence convex, and the penalty
+    bounds the scores instead. The temperature is found by a safeguarded
+    Newton iteration on its optimality condition.
+
+    References
+    ----------
+    D. Zhu, Y. Ying, T. Yang, "Label Distributionally Robust Losses for
+    Multi-class Classification: Consistency, Robustness and Adaptivity",
+    ICML 2023.
+
+    A. Mao, M. Mohri, Y. Zhong, "Cross-Entropy Loss Functions: Theoretical
+    Analysis and Applications", ICML 2023.
+
+    K. Crammer, Y. Singer, "On the Algorithmic Implementation of Multiclass
+    Kernel-based Vector Machines", JMLR 2001; S. S. Keerthi et al., "A
+    Sequential Dual Method for Large Scale Multi-class Linear SVMs", KDD
+    2008.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skrobust.linear_model import RobustLossClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = RobustLossClassifier().fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> round(clf.score(X, y), 2)
+    0.97
+    """
+
+    def __init__(
+        self,
+        loss="aldr_kl",
+        *,
+        C=1.0,
+        temperature=10.0,
+        margin=0.1,
+        alpha=2.0,
+        tau=1.7,
+        fit_intercept=True,
+        intercept_scaling=1.0,
+        class_weight=None,
+        tol=1e-4,
+        max_iter=1000,
+        warm_start=False,
+        random_state=None,
+    ):
+        self.loss = loss
+        self.C = C
+        self.temperature = temperature
+        self.margin = margin
+        self.alpha = alpha
+        self.tau = tau
+        self.fit_intercept = fit_intercept
+        self.intercept_scaling = intercept_scaling
+        self.class_weight = class_weight
+        self.tol = tol
+        self.max_iter = max_iter
+        self.warm_start = warm_start
+        self.random_state = random_state
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Labels, possibly noisy.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; they multiply ``C``.
+
+        Returns
+        -------
+        self : RobustLossClassifier
+            The fitted estimator.
+        """
+        self._check_params()
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=np.float64, order="C"
+        )
+        check_classification_targets(y)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                "RobustLossClassifier needs samples of at least 2 classes; got 1 "
+                f"class: {classes[0]!r}."
+            )
+        weights = check_sample_weight(sample_weight, X.shape[0])
+        weights = (
+            weights
+            * compute_class_weight(self.class_weight, classes=classes, y=y)[y_encoded]
+        )
+        start = self._start(classes, X.shape[1])
+        self.classes_ = classes
+        y_encoded = y_encoded.astype(np.int64)
+        code = LOSSES[self.loss]
+        if code == CRAMMER_SINGER:
+            bias = self.intercept_scaling if self.fit_intercept else 0.0
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            W, n_iter = crammer_singer(
+                *as_triple(X), X.shape[1], y_encoded, len(classes), self.C * weights,
+                1.0, bias, self.tol, self.max_iter, seed,
+            )  # fmt: skip
+            W[:, -1] *= bias
+            converged = n_iter < self.max_iter
+        else:
+            loss = (code, self.margin, self.temperature, self.alpha, self.tau)
+            W, n_iter, converged = fit_multiclass_primal(
+                X, y_encoded, weights, len(classes), loss, self.C,
+                self.fit_intercept, self.tol, self.max_iter, start,
+            )  # fmt: skip
+        self._set_weights(W)
+        self.temperatures_ = None
+        if code in (LDR_KL, ALDR_KL):
+            self.temperatures_ = self._temperatures(X, y_encoded)
+        self.n_iter_ = int(n_iter)
+        if not converged:
+            warnings.warn(
+                f"RobustLossClassifier did not converge in max_iter={self.max_iter} "
+                "iterations; increase max_iter or tol, or scale the features.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def decision_function(self, X):
+        """Class scores ``W x + b``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the score of ``classes_[1]`` minus that of
+            ``classes_[0]``; otherwise one column per class.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        return self.classes_[self._class_scores(X).argmax(axis=1)]
+
+    @available_if(_has_probabilities)
+    def predict_proba(self, X):
+        """Class probabilities, from the link of the loss's minimiser.
+
+        ``softmax(f)`` for cross-entropy, ``softmax(f / temperature)`` for
+        LDR-KL without margin, and for comp-sum the probabilities ``eta``
+        whose expected loss the scores minimise:
+        ``eta_k ~ softmax(f)_k ** (2 - tau)``. Not available for losses
+        whose minimiser does not determine them (hinge, margins, ALDR-KL,
+        ``tau = 2``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of ``classes_`` in order.
+        """
+        scores = self._class_scores(X)
+        if self.loss == "ldr_kl":
+            scores /= self.temperature
+        elif self.loss == "comp_sum":
+            scores *= 2.0 - self.tau
+        return softmax(scores, copy=False)
+
+    @available_if(_has_probabilities)
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities of ``classes_`` in order.
+        """
+        return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _class_scores(self, X):
+        """``(n_samples, n_classes)`` scores, with a zero column for class 0
+        of a binary problem."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([np.zeros_like(scores), scores])
+        return scores
+
+    def _check_params(self):
+        check_option(self.loss, "loss", set(LOSSES))
+        check_positive_scalar(self.C, "C")
+        check_positive_scalar(self.temperature, "temperature")
+        if not isinstance(self.margin, numbers.Real) or not 0 <= self.margin < np.inf:
+            raise ValueError(
+                f"margin must be a finite number >= 0, got {self.margin!r}."
+            )
+        if not isinstance(self.alpha, numbers.Real) or not 1 < self.alpha < np.inf:
+            raise ValueError(
+                f"alpha must be a finite number > 1, got {self.alpha!r}: the "
+                "temperatures range over [temperature * (1 - 1/alpha), temperature]."
+            )
+        if not isinstance(self.tau, numbers.Real) or not 0 <= self.tau <= 2:
+            raise ValueError(f"tau must be in [0, 2], got {self.tau!r}.")
+        if not isinstance(self.fit_intercept, bool | np.bool_):
+            raise TypeError(
+                f"fit_intercept must be a bool, got {self.fit_intercept!r}."
+            )
+        check_positive_scalar(self.intercept_scaling, "intercept_scaling")
+        check_positive_scalar(self.tol, "tol")
+        check_positive_int(self.max_iter, "max_iter")
+
+    def _start(self, classes, n_features):
+        """The L-BFGS starting point: zeros, or the previous fit's weights."""
+        start = np.zeros((len(classes), n_features + 1))
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return start
+        if not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                "warm_start needs the classes of the previous fit "
+                f"{self.classes_.tolist()}; got {classes.tolist()}."
+            )
+        previous = np.column_stack([self.coef_, self.intercept_])
+        if len(classes) == 2:
+            # the optimum splits a binary problem evenly between the classes
+            start[0], start[1] = -0.5 * previous[0], 0.5 * previous[0]
+        else:
+            start[:] = previous
+        return start
+
+    def _set_weights(self, W):
+        if len(self.classes_) == 2:
+            W = W[1:] - W[:1]
+        self.coef_ = W[:, :-1]
+        self.intercept_ = W[:, -1]
+
+    def _temperatures(self, X, y_encoded):
+        scores = np.ascontiguousarray(self._class_scores(X))
+        n = X.shape[0]
+        temps = np.empty(n)
+        loss_gradient(
+            scores, y_encoded, np.ones(n), LOSSES[self.loss], self.margin,
+            self.temperature, self.alpha, self.tau, np.empty_like(scores), temps,
+        )  # fmt: skip
+        return temps
