@@ -253,6 +253,13 @@ default="aldr_kl"
             weights
             * compute_class_weight(self.class_weight, classes=classes, y=y)[y_encoded]
         )
+        unweighted = np.bincount(y_encoded, weights, len(classes)) == 0
+        if unweighted.any():
+            raise ValueError(
+                "RobustLossClassifier needs a positive total weight in every class; "
+                f"class {classes[unweighted].tolist()[0]!r} has none (sample_weight or "
+                "class_weight is zero for all its samples)."
+            )
         start = self._start(classes, X.shape[1])
         self.classes_ = classes
         y_encoded = y_encoded.astype(np.int64)
@@ -279,7 +286,7 @@ default="aldr_kl"
         self.n_iter_ = int(n_iter)
         if not converged:
             warnings.warn(
-                f"RobustLossClassifier did not converge in max_iter={self.max_iter} "
+                f"RobustLossClassifier did not reach tol={self.tol} in {n_iter} "
                 "iterations; increase max_iter or tol, or scale the features.",
                 ConvergenceWarning,
                 stacklevel=2,
@@ -318,7 +325,8 @@ default="aldr_kl"
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        return self.classes_[self._class_scores(X).argmax(axis=1)]
+        scores = self._class_scores(X)
+        return self.classes_[scores.argmax(axis=1)]
 
     @available_if(_has_probabilities)
     def predict_proba(self, X):
