@@ -29,7 +29,9 @@ def loss_gradient(scores, y, weights, loss, margin, lam, alpha, tau, grad, temps
     """Return ``sum_i weights[i] * loss_i``; write its gradient into ``grad``.
 
     ``scores`` and ``grad`` are ``(n, K)``; ``temps[i]`` receives the
-    temperature sample i was scored at (LDR-KL, ALDR-KL; 1 otherwise).
+    temperature sample i was scored at (LDR-KL, ALDR-KL; 1 otherwise). For
+    ALDR-KL it is also read, as the starting guess of sample i's search
+    (successive calls of an optimiser move the scores little).
     """
     n, K = scores.shape
     total = 0.0
@@ -47,7 +49,10 @@ def loss_gradient(scores, y, weights, loss, margin, lam, alpha, tau, grad, temps
             value = _hinge(f, margin, yi, g)
             temps[i] = 1.0
         else:
-            t = lam if loss == LDR_KL else _aldr_temperature(f, margin, yi, lam, alpha)
+            if loss == LDR_KL:
+                t = lam
+            else:
+                t = _aldr_temperature(f, margin, yi, lam, alpha, temps[i])
             value = t * (_softmax(f, margin, yi, t, g) - np.log(K))
             g[yi] -= 1.0
             if loss == ALDR_KL:
@@ -102,17 +107,18 @@ def _hinge(f, margin, y, g):
 
 
 @njit(cache=True, nogil=True)
-def _aldr_temperature(f, margin, y, lam0, alpha):
+def _aldr_temperature(f, margin, y, lam0, alpha, guess):
     """The maximiser over ``lam`` of the ALDR-KL objective of one sample.
 
     ``h'(lam) = -KL(p_lam || u) - a (lam - lam0)`` is >= 0 at the lower end
-    of the bracket and <= 0 at ``lam0``; a Newton step on it, kept inside
-    the shrinking bracket (bisection otherwise), finds the root.
+    of the bracket and <= 0 at ``lam0``; Newton steps on it from ``guess``
+    (``lam0`` if outside), kept inside the shrinking bracket (bisection
+    otherwise), find the root.
     """
     K = f.shape[0]
     a = alpha * np.log(K) / lam0
     lo, hi = lam0 * (1.0 - 1.0 / alpha), lam0
-    t = hi
+    t = guess if lo <= guess <= hi else hi
     for _ in range(60):
         # KL(p || u) and Var_p(z) at t, in one pass
         top = -np.inf
@@ -137,6 +143,8 @@ def _aldr_temperature(f, margin, y, lam0, alpha):
         if hi - lo <= 1e-10 * lam0:
             break
         curvature = (m2 / s - m1 * m1) / t**3 - a
-        step = t - slope / curvature if curvature < 0.0 else -1.0
-        t = step if lo < step < hi else 0.5 * (lo + hi)
+        if curvature < 0.0 and abs(slope) <= -1e-10 * lam0 * curvature:
+            return t  # the Newton step would move t by less than 1e-10 lam0
+        newton = t - slope / curvature if curvature < 0.0 else -1.0
+        t = newton if lo < newton < hi else 0.5 * (lo + hi)
     return t
