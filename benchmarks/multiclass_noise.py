@@ -105,7 +105,9 @@ def main():
                 f"{means['ALDR-KL'] - best_other:+.3f} |",
                 flush=True,
             )
-    print("\nfit time, s in all: " + ", ".join(f"{m} {t:.1f}" for m, t in seconds.items()))
+    print(
+        "\nfit time, s in all: " + ", ".join(f"{m} {t:.1f}" for m, t in seconds.items())
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def test_demo_shows_the_robust_model_ahead_under_noise(tmp_path, capsys):
     results, path = _demo.run(output=tmp_path, n_seeds=1)
     assert path.exists() and path.stat().st_size > 10_000
     out = capsys.readouterr().out
-    assert "RobustLinearSVC" in out and "RobustSVC" in out
+    assert "RobustLinearSVC" in out and "RobustSVC" in out and "GCE" in out
     at_30 = _demo.NOISE_RATES.index(0.3)
     for models in results.values():
         plain, robust = models.values()  # each dataset: the plain model, then ours
