@@ -30,62 +30,114 @@ def crammer_singer(
 
     Stops when no sample violates its optimality conditions by more than
     ``tol`` (``max_m G_m - min_{m: a_m < C_m} G_m``) over a whole epoch;
-    ``n_iter == max_iter`` means it did not.
+    ``n_iter == max_iter`` means it did not. Shrinking as in liblinear: a
+    variable at its cap whose gradient is below every free one leaves the
+    sweep, a sample with one variable left leaves it too, and all come back
+    to confirm convergence (the shrinking threshold halves towards ``tol``
+    each time).
     """
     n = y.shape[0]
     W = np.zeros((n_classes, n_features + 1))
     alpha = np.zeros((n, n_classes))
     sqnorm = np.empty(n)
     index = np.empty(n, dtype=np.int64)
-    active = 0
+    n_used = 0
     for i in range(n):
         sqnorm[i] = row_sqnorm(data, indices, indptr, i) + bias_scale * bias_scale
         if upper[i] > 0.0 and sqnorm[i] > 0.0:
-            index[active] = i
-            active += 1
+            index[n_used] = i
+            n_used += 1
+    classes = np.empty((n, n_classes), dtype=np.int64)  # active classes first
+    n_active = np.full(n, n_classes)
+    for i in range(n):
+        classes[i] = np.arange(n_classes)
     G = np.empty(n_classes)
+    a = np.empty(n_classes)
     new = np.empty(n_classes)
     state = np.uint64(seed)
+    active = n_used
+    shrink_below = max(10.0 * tol, 1.0)
+    from_all = True
     n_iter = 0
     while n_iter < max_iter:
         state = shuffle_prefix(index, active, state)
         violation = 0.0
-        for s in range(active):
+        s = 0
+        while s < active:
             i = index[s]
             yi = y[i]
             g_max, g_min = -np.inf, np.inf
-            for m in range(n_classes):
-                G[m] = row_dot(data, indices, indptr, i, W[m])
-                G[m] += W[m, n_features] * bias_scale
+            y_at = -1  # position of y_i among the active classes, if there
+            for r in range(n_active[i]):
+                m = classes[i, r]
+                G[r] = row_dot(data, indices, indptr, i, W[m])
+                G[r] += W[m, n_features] * bias_scale
                 if m != yi:
-                    G[m] += margin
-                g_max = max(g_max, G[m])
-                cap = upper[i] if m == yi else 0.0
-                if alpha[i, m] < cap:
-                    g_min = min(g_min, G[m])
-            violation = max(violation, g_max - g_min)
+                    G[r] += margin
+                else:
+                    y_at = r
+                g_max = max(g_max, G[r])
+                if alpha[i, m] < (upper[i] if m == yi else 0.0):
+                    g_min = min(g_min, G[r])
+            r = 0
+            while r < n_active[i]:
+                m = classes[i, r]
+                if alpha[i, m] == (upper[i] if m == yi else 0.0) and G[r] < g_min:
+                    last = n_active[i] - 1
+                    classes[i, r], classes[i, last] = classes[i, last], m
+                    G[r], G[last] = G[last], G[r]
+                    if y_at == r:
+                        y_at = last
+                    elif y_at == last:
+                        y_at = r
+                    n_active[i] -= 1
+                else:
+                    r += 1
+            if y_at >= n_active[i]:
+                y_at = -1
+            if n_active[i] <= 1:
+                active -= 1
+                index[s], index[active] = index[active], index[s]
+                continue
+            s += 1
             if g_max - g_min <= 1e-12:
                 continue
-            _sub_problem(G, alpha[i], sqnorm[i], yi, upper[i], new)
-            for m in range(n_classes):
-                delta = new[m] - alpha[i, m]
+            violation = max(violation, g_max - g_min)
+            k = n_active[i]
+            for r in range(k):
+                a[r] = alpha[i, classes[i, r]]
+            _sub_problem(G[:k], a[:k], sqnorm[i], y_at, upper[i], new[:k])
+            for r in range(k):
+                m = classes[i, r]
+                delta = new[r] - alpha[i, m]
                 if delta != 0.0:
                     row_axpy(data, indices, indptr, i, delta, W[m])
                     W[m, n_features] += delta * bias_scale
-                    alpha[i, m] = new[m]
+                    alpha[i, m] = new[r]
         n_iter += 1
-        if violation <= tol:
-            break
+        if violation < shrink_below:
+            if violation < tol and from_all:
+                break
+            # converged on the shrunk problem: sweep everything again
+            active = n_used
+            n_active[:] = n_classes
+            shrink_below = max(shrink_below / 2.0, tol)
+            from_all = True
+        else:
+            from_all = False
     return W, n_iter
 
 
 @njit(cache=True, nogil=True)
 def _sub_problem(G, a, A, y, cap, out):
-    """``argmin 0.5 A ||x||^2 + (G - A a) . x`` s.t. ``sum x = 0, x <= cap e_y``."""
+    """``argmin 0.5 A ||x||^2 + (G - A a) . x`` s.t. ``sum x = -cap [y < 0]``,
+    ``x <= cap e_y``: the active variables of one sample; ``y = -1`` when
+    the label's own variable is shrunk, at its cap."""
     K = G.shape[0]
     B = G - A * a
     breaks = B.copy()
-    breaks[y] += A * cap
+    if y >= 0:
+        breaks[y] += A * cap
     order = np.argsort(-breaks)
     total_B = 0.0
     clipped = cap  # sum of the caps of the variables at their cap
