@@ -14,11 +14,12 @@ import numbers
 import numpy as np
 from joblib import Parallel
 from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils.extmath import softmax
 
+from ..noise._confident import estimate_transition_matrix
 from ..noise._correction import (
     check_ovr_rates,
     correction_posteriors,
-    estimate_transition_matrix,
     expected_accuracy,
     ovr_noise_rates,
 )
@@ -115,8 +116,9 @@ class NoiseCorrectionMixin:
                 # one-vs-rest rates estimated one class at a time would assume
                 # that every other class flips into it alike (wrong for pair
                 # noise): estimate the whole matrix, then derive them
-                self.transition_matrix_ = estimate_transition_matrix(
-                    training.y, scores, training.sample_weight
+                # confident learning, on the scores' softmax as probabilities
+                self.transition_matrix_, _ = estimate_transition_matrix(
+                    training.y, softmax(scores), sample_weight=training.sample_weight
                 )
                 rates = ovr_noise_rates(self.transition_matrix_, noisy_prior)
                 rates = np.clip(rates, 0.0, MAX_RATE)

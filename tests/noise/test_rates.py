@@ -1,16 +1,17 @@
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.extmath import softmax
 
 from skrobust.noise import (
     clean_label_posterior,
     estimate_noise_rates,
+    estimate_transition_matrix,
     importance_weights,
     symmetric_transition_matrix,
 )
 from skrobust.noise._correction import (
     check_noise_rates,
-    estimate_transition_matrix,
     expected_accuracy,
     ovr_noise_rates,
 )
@@ -145,20 +146,20 @@ def test_confident_joint_recovers_a_transition_matrix():
     rng = np.random.default_rng(0)
     n, k = 30_000, 3
     y = rng.integers(0, k, n)
-    # scores that separate the true classes well, as out-of-fold scores would
-    scores = rng.normal(size=(n, k)) + 4.0 * np.eye(k)[y]
+    # probabilities that separate the true classes well, as out-of-fold ones would
+    scores = softmax(rng.normal(size=(n, k)) + 4.0 * np.eye(k)[y])
     T = np.array([[0.8, 0.2, 0.0], [0.0, 0.7, 0.3], [0.1, 0.0, 0.9]])
     cumulative = T.cumsum(axis=1)[y]
     noisy = (rng.random(n)[:, None] >= cumulative).sum(axis=1)
-    estimated = estimate_transition_matrix(noisy, scores, np.ones(n))
+    estimated, prior = estimate_transition_matrix(noisy, scores)
     np.testing.assert_allclose(estimated, T, atol=0.03)
+    np.testing.assert_allclose(prior, np.bincount(y) / n, atol=0.02)
     # integer weights act as repeated samples
     weight = rng.integers(0, 3, n).astype(float)
-    repeated = estimate_transition_matrix(
+    repeated, _ = estimate_transition_matrix(
         np.repeat(noisy, weight.astype(int)),
         np.repeat(scores, weight.astype(int), axis=0),
-        np.ones(int(weight.sum())),
+        sample_weight=np.ones(int(weight.sum())),
     )
-    np.testing.assert_allclose(
-        estimate_transition_matrix(noisy, scores, weight), repeated, atol=1e-12
-    )
+    weighted, _ = estimate_transition_matrix(noisy, scores, sample_weight=weight)
+    np.testing.assert_allclose(weighted, repeated, atol=1e-12)
