@@ -21,6 +21,7 @@ import numpy as np
 from _data import data_dir, load_keel
 from cleanlab.classification import CleanLearning
 from cleanlab.filter import find_label_issues as cleanlab_find_label_issues
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -80,14 +81,15 @@ def main():
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     theirs = cleanlab_find_label_issues(y_noisy, proba)
-                    cleanlab_model = CleanLearning(base, seed=seed).fit(
+                    # CleanLearning fits the object it is given: hand it a clone
+                    cleanlab_model = CleanLearning(clone(base), seed=seed).fit(
                         X_train, y_noisy
                     )
                 transition, _ = estimate_transition_matrix(y_noisy, proba)
                 truth = matrix(len(classes), rate)
                 ours_model = CleanLearningClassifier(base, random_state=seed)
                 ours_model.fit(X_train, y_noisy)
-                plain = base.fit(X_train, y_noisy).score(X_test, y_test)
+                plain = clone(base).fit(X_train, y_noisy).score(X_test, y_test)
                 rows.append(
                     [
                         np.count_nonzero(ours != theirs),
