@@ -1,7 +1,7 @@
 """
-==================================================
+====================================================
 Multi-class losses under pair flips: which one holds
-==================================================
+====================================================
 
 Every loss of :class:`~skrobust.linear_model.RobustLossClassifier` is a
 function of the score differences. The first plot shows each loss of a
