@@ -234,15 +234,7 @@ class CleanLearningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            ensure_all_finite=False,
-            dtype=None,
-            reset=False,
-        )
+        X = self._check_fitted_input(X)
         return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
@@ -259,15 +251,7 @@ class CleanLearningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities of ``classes_`` in order.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            ensure_all_finite=False,
-            dtype=None,
-            reset=False,
-        )
+        X = self._check_fitted_input(X)
         return self.estimator_.predict_proba(X)
 
     @available_if(_estimator_has("decision_function"))
@@ -284,15 +268,7 @@ class CleanLearningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             As ``estimator.decision_function`` returns them.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            ensure_all_finite=False,
-            dtype=None,
-            reset=False,
-        )
+        X = self._check_fitted_input(X)
         return self.estimator_.decision_function(X)
 
     def __sklearn_tags__(self):
@@ -301,6 +277,18 @@ class CleanLearningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         tags.input_tags.sparse = base.input_tags.sparse
         tags.input_tags.allow_nan = base.input_tags.allow_nan
         return tags
+
+    def _check_fitted_input(self, X):
+        """``X`` checked against the fit; the final model validates its values."""
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            ensure_all_finite=False,
+            dtype=None,
+            reset=False,
+        )
 
     def _base(self):
         if self.estimator is None:

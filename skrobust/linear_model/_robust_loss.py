@@ -11,7 +11,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._kernels.crammer_singer import crammer_singer
 from .._kernels.multiclass_losses import (
@@ -24,6 +24,7 @@ from .._kernels.multiclass_losses import (
 )
 from .._kernels.multiclass_primal import fit_multiclass_primal
 from .._kernels.rows import as_triple
+from ..utils._linear import LinearScoresMixin
 from ..utils._validation import (
     check_option,
     check_positive_int,
@@ -52,7 +53,7 @@ def _has_probabilities(estimator):
     return True
 
 
-class RobustLossClassifier(ClassifierMixin, BaseEstimator):
+class RobustLossClassifier(LinearScoresMixin, ClassifierMixin, BaseEstimator):
     """Multi-class linear classifier trained with a label-noise-robust loss.
 
     Fits one weight vector per class (binary problems included) by
@@ -292,41 +293,6 @@ default="aldr_kl"
                 stacklevel=2,
             )
         return self
-
-    def decision_function(self, X):
-        """Class scores ``W x + b``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, the score of ``classes_[1]`` minus that of
-            ``classes_[0]``; otherwise one column per class.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
-        scores = X @ self.coef_.T + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        scores = self._class_scores(X)
-        return self.classes_[scores.argmax(axis=1)]
 
     @available_if(_has_probabilities)
     def predict_proba(self, X):

@@ -11,13 +11,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 from threadpoolctl import ThreadpoolController
 
 from .._kernels.dual_cd import HINGE, SQUARED_HINGE, dual_coordinate_descent
 from .._kernels.primal_newton import primal_newton_squared_hinge
 from .._kernels.rows import as_triple
 from ..noise._correction import check_noise_rates
+from ..utils._linear import LinearScoresMixin
 from ..utils._validation import (
     check_option,
     check_positive_int,
@@ -27,7 +28,9 @@ from ..utils._validation import (
 from ._correction import NoiseCorrectionMixin, TrainingSet
 
 
-class RobustLinearSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
+class RobustLinearSVC(
+    LinearScoresMixin, NoiseCorrectionMixin, ClassifierMixin, BaseEstimator
+):
     """Linear support vector classifier that corrects its loss for label noise.
 
     A drop-in replacement for :class:`sklearn.svm.LinearSVC` (L2 penalty,
@@ -277,43 +280,6 @@ class RobustLinearSVC(NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         return self
-
-    def decision_function(self, X):
-        """Signed distance of each sample to the separating hyperplane(s).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, the score of ``classes_[1]``; otherwise one
-            column per class.
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False)
-        scores = X @ self.coef_.T + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[scores.argmax(axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
