@@ -18,7 +18,7 @@ from .._kernels.confident import confident_guess, row_checks
 PROBA_TOLERANCE = 1e-4  # how far a row of pred_probs may sum from 1
 
 
-def check_labels_and_proba(y, pred_probs, *, min_classes=2):
+def check_labels_and_proba(y, pred_probs):
     """Validate labels against the columns of ``pred_probs``.
 
     ``y`` holds integer class indices ``0..K-1`` (``K = pred_probs.shape[1]``);
@@ -36,10 +36,8 @@ def check_labels_and_proba(y, pred_probs, *, min_classes=2):
             f"{pred_probs.shape[0]}."
         )
     n_classes = pred_probs.shape[1]
-    if n_classes < min_classes:
-        raise ValueError(
-            f"pred_probs needs at least {min_classes} class columns; got {n_classes}."
-        )
+    if n_classes < 2:
+        raise ValueError(f"pred_probs needs at least 2 class columns; got {n_classes}.")
     if not np.issubdtype(y.dtype, np.integer):
         if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
             raise ValueError(
