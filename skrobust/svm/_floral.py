@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
 )
 
 from .._kernels.floral import SUPPORT_THRESHOLD, floral_rounds
+from ..noise import clean_label_posterior, estimate_noise_rates
 from ..utils._validation import (
     check_budget,
     check_option,
@@ -52,8 +53,12 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
     accuracy on validation labels: trusted ones passed as ``X_val, y_val``
     (the setting in which it measurably wins, see the user guide), or else a
     held-out ``validation_fraction`` of the given data, whose labels may be
-    poisoned too (then it mostly keeps a plain SVM, which is then refitted on
-    all the data).
+    poisoned too. On those, each label counts with the estimated probability
+    that it is right (``holdout_labels="posterior"``: class-conditional flip
+    rates fitted to the plain SVM's held-out scores, as
+    :func:`skrobust.noise.clean_label_posterior` does), so that labels the
+    noise model finds suspicious weigh less. A plain SVM chosen on the
+    held-out share is refitted on all the data.
 
     Parameters
     ----------
@@ -83,6 +88,10 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
         Share of ``(X, y)`` held out (stratified, seeded by
         ``random_state``) when ``selection="validation"`` and no
         ``X_val, y_val`` are given; the game then plays on the rest.
+    holdout_labels : {"posterior", "given"}, default="posterior"
+        How the held-out share's labels score a candidate (without
+        ``X_val, y_val``): weighted by the estimated probability that each
+        is right, or taken at face value.
     eval_every : int, default=50
         Rounds between the iterates considered by ``selection="validation"``.
     init : {"zeros", "svm"}, default="zeros"
@@ -176,6 +185,7 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
         n_rounds=2001,
         selection="validation",
         validation_fraction=0.2,
+        holdout_labels="posterior",
         eval_every=50,
         init="zeros",
         bias="all_sv",
@@ -194,6 +204,7 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
         self.n_rounds = n_rounds
         self.selection = selection
         self.validation_fraction = validation_fraction
+        self.holdout_labels = holdout_labels
         self.eval_every = eval_every
         self.init = init
         self.bias = bias
@@ -267,6 +278,7 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
                 upper,
                 k,
                 seed,
+                holding_out and self.holdout_labels == "posterior",
             )
             for c, seed in zip(positives, seeds, strict=True)
         ]
@@ -354,6 +366,7 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
         check_positive_scalar(self.learning_rate, "learning_rate")
         check_positive_int(self.n_rounds, "n_rounds")
         check_option(self.selection, "selection", {"validation", "last"})
+        check_option(self.holdout_labels, "holdout_labels", {"posterior", "given"})
         check_positive_int(self.eval_every, "eval_every")
         if not (
             isinstance(self.validation_fraction, numbers.Real)
@@ -421,13 +434,15 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
         # for a precomputed kernel, X_val already holds values against ``rows``
         return K, spec.matrix(validation[0], X_train)
 
-    def _play(self, K, K_val, y_signed, y_val, upper, k, seed):
+    def _play(self, K, K_val, y_signed, y_val, upper, k, seed, weigh=False):
         """One binary game; returns the chosen ``_Model``.
 
         With a validation set, the candidates are the exact SVM on the given
         labels at ``C``, ``C / 10`` and ``10 C`` (round 0) and the iterate
         every ``eval_every`` rounds; the most accurate on the validation
-        labels wins (the earliest on ties). Without, the last iterate.
+        labels wins (the earliest on ties), each label weighted by the
+        probability that it is right when ``weigh``. Without, the last
+        iterate.
         """
         factor = self._features is not None
         candidates = []
@@ -465,12 +480,19 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
             candidates.append(_Model(lam, labels, b, round_, None))
         if y_val is None:
             return candidates[-1]
-        best, best_accuracy = None, -1.0
-        for model in candidates:
+
+        def validation_scores(model):
             coef = model.lam * model.labels
             scores = K_val @ (K.T @ coef) if factor else K_val @ coef
-            predicted = np.where(scores + model.intercept > 0, 1.0, -1.0)
-            accuracy = np.mean(predicted == y_val)
+            return scores + model.intercept
+
+        right = np.ones(len(y_val))  # probability that each label is right
+        if weigh:
+            right = _label_posteriors(y_val > 0, validation_scores(candidates[0]))
+        best, best_accuracy = None, -1.0
+        for model in candidates:
+            predicted = np.where(validation_scores(model) > 0, 1.0, -1.0)
+            accuracy = np.mean(np.where(predicted == y_val, right, 1.0 - right))
             if accuracy > best_accuracy:
                 best, best_accuracy = model, accuracy
         return best
@@ -484,6 +506,16 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
         lam = np.zeros(len(y_signed))
         lam[model.support_] = np.abs(model.dual_coef_[0])
         return _Model(lam, y_signed, float(model.intercept_[0]), 0, scale)
+
+
+def _label_posteriors(positive, scores):
+    """Probability that each binary label is right, from flip rates fitted to
+    out-of-sample scores; all ones when the rates cannot be estimated (one
+    class held out)."""
+    if positive.all() or not positive.any():
+        return np.ones(len(positive))
+    rates = estimate_noise_rates(positive, scores)
+    return clean_label_posterior(positive, scores, rates)
 
 
 def _intercept(K, factor, lam, labels, upper, rule):

@@ -7,6 +7,7 @@ from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.svm import SVC
 
 from skrobust.svm import FloralSVC, RobustSVC
+from skrobust.svm._floral import _label_posteriors
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +108,7 @@ def test_kernel_matrix_size_guard(moons):
         ({"bias": "mean"}, ValueError, "bias"),
         ({"gamma": -1.0}, ValueError, "gamma"),
         ({"C": -1.0}, ValueError, "C"),
+        ({"holdout_labels": "trusted"}, ValueError, "holdout_labels"),
     ],
 )
 def test_bad_parameters_are_named(moons, params, error, match):
@@ -219,3 +221,24 @@ def test_validation_set_is_routed_through_a_pipeline(moons):
         pipe = make_pipeline(StandardScaler(), floral)
         pipe.fit(X, y, X_val=X_val, y_val=y_val)
     assert np.all(pipe[-1].adversarial_labels_[0] != 0)  # nothing held out
+
+
+def test_held_out_labels_the_scores_contradict_weigh_less():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=400) * 3.0
+    positive = scores + rng.normal(size=400) > 0
+    flipped = rng.random(400) < 0.25
+    positive[flipped & ~positive] = True  # one-sided: negatives labelled positive
+    right = _label_posteriors(positive, scores)
+    suspicious = positive & (scores < -2)
+    assert right[suspicious].mean() < 0.5 < right[positive & (scores > 2)].mean()
+    # a held-out share with one class carries no rates: every label counts fully
+    np.testing.assert_array_equal(_label_posteriors(np.ones(5, bool), scores[:5]), 1)
+
+
+def test_held_out_labels_as_given_is_the_unweighted_choice(moons):
+    X, y = moons
+    given = FloralSVC(n_rounds=101, holdout_labels="given", random_state=0).fit(X, y)
+    weighted = FloralSVC(n_rounds=101, random_state=0).fit(X, y)
+    # clean labels: both keep the plain SVM
+    assert given.selected_round_[0] == weighted.selected_round_[0] == 0
