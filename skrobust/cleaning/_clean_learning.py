@@ -13,9 +13,9 @@ from sklearn.utils.validation import (
 )
 
 from ..noise._confident import _joint, check_labels_and_proba, transition_and_prior
-from ..utils._validation import check_option, check_sample_weight
+from ..utils._validation import check_sample_weight
 from ._cross_fit import cross_val_proba
-from ._label_issues import FILTERS, _scores, find_label_issues
+from ._label_issues import _scores, check_filter_options, find_label_issues
 
 
 def _estimator_has(method):
@@ -150,7 +150,9 @@ class CleanLearningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         self : CleanLearningClassifier
             The fitted estimator.
         """
-        check_option(self.filter_by, "filter_by", FILTERS)
+        check_filter_options(
+            self.filter_by, self.frac_noise, self.min_examples_per_class
+        )
         base = self._base()
         X, y = validate_data(
             self,
@@ -198,9 +200,10 @@ class CleanLearningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
         keep = ~issues
         lost = np.setdiff1d(np.arange(len(self.classes_)), y_encoded[keep])
         if len(lost):
+            name = self.classes_[lost].tolist()[0]
             raise ValueError(
-                f"every sample of class {self.classes_[lost[0]]!r} was flagged; use a "
-                "pruning filter_by, which keeps min_examples_per_class per class."
+                f"every sample of class {name!r} was flagged; use a pruning "
+                "filter_by, which keeps min_examples_per_class per class."
             )
         weights = None
         if self.reweight and weighted:

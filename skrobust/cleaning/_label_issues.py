@@ -1,5 +1,7 @@
 """Find likely label errors from out-of-sample probabilities (confident learning)."""
 
+import numbers
+
 import numpy as np
 
 from .._kernels.confident import label_is_top
@@ -138,18 +140,9 @@ def find_label_issues(
     >>> np.flatnonzero(find_label_issues(y, pred_probs))
     array([3, 7])
     """
-    check_option(filter_by, "filter_by", FILTERS)
+    check_filter_options(filter_by, frac_noise, min_examples_per_class)
     if return_indices_ranked_by is not None:
         check_option(return_indices_ranked_by, "return_indices_ranked_by", SCORES)
-    if not 0 < frac_noise <= 1:
-        raise ValueError(f"frac_noise must be in (0, 1], got {frac_noise!r}.")
-    if not isinstance(min_examples_per_class, int | np.integer) or (
-        min_examples_per_class < 0
-    ):
-        raise ValueError(
-            f"min_examples_per_class must be an integer >= 0, got "
-            f"{min_examples_per_class!r}."
-        )
     y, pred_probs = check_labels_and_proba(y, pred_probs)
     joint, guess = _joint(y, pred_probs, np.ones(len(y)), True, False)
     if filter_by == "predicted_neq_given":
@@ -188,6 +181,21 @@ def find_label_issues(
     flagged = np.flatnonzero(issues)
     scores = _scores(y, pred_probs, return_indices_ranked_by)
     return flagged[np.argsort(scores[issues])]
+
+
+def check_filter_options(filter_by, frac_noise, min_examples_per_class):
+    """Refuse unknown filters, ``frac_noise`` outside (0, 1] and negative or
+    non-integer ``min_examples_per_class``."""
+    check_option(filter_by, "filter_by", FILTERS)
+    if not isinstance(frac_noise, numbers.Real) or not 0 < frac_noise <= 1:
+        raise ValueError(f"frac_noise must be in (0, 1], got {frac_noise!r}.")
+    if not isinstance(min_examples_per_class, numbers.Integral) or (
+        min_examples_per_class < 0
+    ):
+        raise ValueError(
+            f"min_examples_per_class must be an integer >= 0, got "
+            f"{min_examples_per_class!r}."
+        )
 
 
 def _prune_counts(joint, min_examples, frac_noise):

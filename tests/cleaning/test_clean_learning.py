@@ -96,6 +96,10 @@ def test_clear_errors(noisy):
     X, _, y_noisy, _ = noisy
     with pytest.raises(ValueError, match="filter_by must be one of"):
         CleanLearningClassifier(filter_by="nope").fit(X, y_noisy)
+    with pytest.raises(ValueError, match="frac_noise"):
+        CleanLearningClassifier(frac_noise=1.5).fit(X, y_noisy)
+    with pytest.raises(ValueError, match="min_examples_per_class"):
+        CleanLearningClassifier(min_examples_per_class=2.5).fit(X, y_noisy)
     with pytest.raises(ValueError, match="at least 2 classes"):
         CleanLearningClassifier().fit(X, np.zeros(len(X)))
     from sklearn.neighbors import KNeighborsClassifier
