@@ -159,10 +159,14 @@ default="aldr_kl"
     re-parametrisation of ``C`` and the margin (``V = W / lam``); what
     ALDR-KL adds is the temperature per sample. The reference code
     normalises the scores of a neural network, which makes the loss
-    non-convex; here the exact per-sample maximisation keeps ALDR-KL a
-    supremum of losses affine in the scores, hence convex, and the penalty
-    bounds the scores instead. The temperature is found by a safeguarded
-    Newton iteration on its optimality condition.
+    non-convex; here the per-sample maximisation over the temperature keeps
+    ALDR-KL a supremum of losses affine in the scores, hence convex, and the
+    penalty bounds the scores instead. The temperature is a root of the
+    optimality condition found by a safeguarded Newton iteration; the
+    objective in the temperature is concave, so the root is the maximiser,
+    whenever a sample's score differences span less than
+    ``temperature * sqrt(alpha * log(K) / 2)`` (15 for the defaults and ten
+    classes); beyond that the search returns a local maximiser.
 
     References
     ----------
