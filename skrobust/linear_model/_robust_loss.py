@@ -165,8 +165,9 @@ default="aldr_kl"
     optimality condition found by a safeguarded Newton iteration; the
     objective in the temperature is concave, so the root is the maximiser,
     whenever a sample's score differences span less than
-    ``temperature * sqrt(alpha * log(K) / 2)`` (15 for the defaults and ten
-    classes); beyond that the search returns a local maximiser.
+    ``2 * temperature * sqrt(alpha * log(K) * (1 - 1/alpha) ** 3)`` (15 for
+    the defaults and ten classes); beyond that the search returns a local
+    maximiser.
 
     References
     ----------
