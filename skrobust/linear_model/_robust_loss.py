@@ -191,8 +191,8 @@ default="aldr_kl"
     >>> clf = RobustLossClassifier().fit(X, y)
     >>> clf.predict(X[:3])
     array([0, 0, 0])
-    >>> round(clf.score(X, y), 2)
-    0.97
+    >>> clf.score(X, y) > 0.95
+    True
     """
 
     def __init__(

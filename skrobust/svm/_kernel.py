@@ -164,10 +164,11 @@ class RobustSVC(KernelSVMMixin, NoiseCorrectionMixin, ClassifierMixin, BaseEstim
     Examples
     --------
     >>> from sklearn.datasets import make_moons
-    >>> from skrobust.noise import symmetric_noise
+    >>> from skrobust.noise import flip_labels
     >>> from skrobust.svm import RobustSVC
     >>> X, y = make_moons(n_samples=400, noise=0.2, random_state=0)
-    >>> y_noisy, flipped = symmetric_noise(y, 0.3, random_state=0)
+    >>> # 40% of the positives labelled negative: class-conditional noise
+    >>> y_noisy, flipped = flip_labels(y, [[1.0, 0.0], [0.4, 0.6]], random_state=0)
     >>> clf = RobustSVC(random_state=0).fit(X, y_noisy)
     >>> bool(clf.score(X, y) > 0.9)
     True
