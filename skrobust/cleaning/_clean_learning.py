@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
 from ..noise._confident import _joint, check_labels_and_proba, transition_and_prior
 from ..utils._validation import check_sample_weight
 from ._cross_fit import cross_val_proba
-from ._label_issues import _scores, check_filter_options, find_label_issues
+from ._label_issues import _scores, check_filter_options, flag_issues
 
 
 def _estimator_has(method):
@@ -186,14 +186,16 @@ class CleanLearningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator
             random_state=self.random_state,
         )
         y_encoded, proba = check_labels_and_proba(y_encoded, proba)
-        issues = find_label_issues(
+        joint, guess = _joint(y_encoded, proba, np.ones(len(y)), True, False)
+        issues = flag_issues(
             y_encoded,
             proba,
-            filter_by=self.filter_by,
-            frac_noise=self.frac_noise,
-            min_examples_per_class=self.min_examples_per_class,
+            joint,
+            guess,
+            self.filter_by,
+            self.frac_noise,
+            self.min_examples_per_class,
         )
-        joint, _ = _joint(y_encoded, proba, np.ones(len(y)), True, False)
         transition, prior = transition_and_prior(
             joint, np.bincount(y_encoded, minlength=len(self.classes_))
         )

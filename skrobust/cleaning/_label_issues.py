@@ -145,6 +145,21 @@ def find_label_issues(
         check_option(return_indices_ranked_by, "return_indices_ranked_by", SCORES)
     y, pred_probs = check_labels_and_proba(y, pred_probs)
     joint, guess = _joint(y, pred_probs, np.ones(len(y)), True, False)
+    issues = flag_issues(
+        y, pred_probs, joint, guess, filter_by, frac_noise, min_examples_per_class
+    )
+    if return_indices_ranked_by is None:
+        return issues
+    flagged = np.flatnonzero(issues)
+    scores = _scores(y, pred_probs, return_indices_ranked_by)
+    return flagged[np.argsort(scores[issues])]
+
+
+def flag_issues(
+    y, pred_probs, joint, guess, filter_by, frac_noise, min_examples_per_class
+):
+    """The mask of :func:`find_label_issues` from checked input, the
+    calibrated confident joint and each sample's counted class."""
     if filter_by == "predicted_neq_given":
         issues = pred_probs.argmax(axis=1) != y
     elif filter_by in (
@@ -176,11 +191,7 @@ def find_label_issues(
             issues[members[chosen]] = True
     if filter_by not in ("low_normalized_margin", "low_self_confidence"):
         issues &= ~label_is_top(pred_probs, y)
-    if return_indices_ranked_by is None:
-        return issues
-    flagged = np.flatnonzero(issues)
-    scores = _scores(y, pred_probs, return_indices_ranked_by)
-    return flagged[np.argsort(scores[issues])]
+    return issues
 
 
 def check_filter_options(filter_by, frac_noise, min_examples_per_class):

@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 
 from .._kernels.floral import SUPPORT_THRESHOLD, floral_rounds
 from ..noise import clean_label_posterior, estimate_noise_rates
+from ..utils._linear import PredictFromScoresMixin
 from ..utils._validation import (
     check_budget,
     check_option,
@@ -32,7 +33,7 @@ _SVM_C_SCALES = (1.0, 0.1, 10.0)
 _Model = namedtuple("_Model", "lam labels intercept round scale")
 
 
-class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
+class FloralSVC(PredictFromScoresMixin, KernelSVMMixin, ClassifierMixin, BaseEstimator):
     """Kernel SVM trained by FLORAL's game against a label-flipping adversary.
 
     FLORAL (Bal, Cevher and Muehlebach, 2025) trains a kernel SVM while an
@@ -341,25 +342,6 @@ class FloralSVC(KernelSVMMixin, ClassifierMixin, BaseEstimator):
                 X, vectors, self.dual_coef_, self.intercept_, None
             )
         return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict(self, X):
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features) \
-                or (n_samples, n_train)
-            Samples (kernel values for ``kernel="precomputed"``).
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[scores.argmax(axis=1)]
 
     def _check_params(self):
         check_positive_scalar(self.C, "C")
