@@ -1,0 +1,225 @@
+"""Thresholds from calibration scores: split, Mondrian, noisy and poisoned labels.
+
+All cases share one form. A *segment* is the calibration evidence behind one
+threshold: the whole set (marginal coverage), the rows of one category
+(Mondrian by category), or one class column (class-conditional). Its entries
+are scores with weights; the weighted count of entries ``<= q`` estimates
+``n_eff * P(true label covered at q)``. The threshold is the smallest entry
+from which that count, taken as a running minimum from the right (a noisy
+estimate need not be monotone), reaches a target ``tau``.
+
+- Clean labels: one entry per row, the score at its label, weight 1; with
+  ``tau`` the rank of :func:`~._quantile.conformal_rank` this is split
+  conformal prediction exactly.
+- Noisy labels with a known row-stochastic transition matrix ``P``
+  (``P[i, j] = P(noisy j | true i)``, invertible): every class of every row
+  is an entry, weighted ``W[noisy label, class]`` with ``W = P^-1``. The
+  expected weighted count is the clean-label coverage (NACP, Penso et al.
+  2025: ``F_clean(q) = Tr(M_q P^-1)``); per class ``l`` it is ``n pi_l`` times
+  the class-``l`` coverage, ``pi = W^T pi_noisy`` the clean class shares
+  (the label-conditional form of Sesia et al. 2024). With ``P = I`` both
+  reduce to the clean case.
+- The target: ``(1 - alpha)(n_eff + 1)`` (marginal; for clean labels the
+  conformal rank), or for the PAC guarantee ``n_eff (1 - alpha + Delta)``
+  with ``Delta`` a DKW bound over the ``K^2`` sub-distribution ECDFs of
+  ``M_q`` (clean labels use the exact binomial rank instead).
+- Poisoning: ``m`` flipped labels change the weighted count at any ``q`` by at
+  most ``m * D``, ``D = max_{i,i'} sum_l max(0, W[i, l] - W[i', l])`` (``D = 1``
+  for clean labels: the rank moves by at most ``m``). For class-conditional
+  clean calibration a flip can also move a row between classes; the rank
+  that covers every way ``m`` flips can add and remove rows of a class is
+  ``max_a [a + k(n_c + m - 2a)]``.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._quantile import check_rank, conformal_rank
+
+
+@dataclass
+class Calibration:
+    """Thresholds and the sorted evidence behind them.
+
+    ``thresholds[g, j, a]`` is the threshold of class ``j`` for rows of
+    group ``g`` at ``alphas[a]``; segment ``(g, j)`` is
+    ``sorted_scores[start[g, j]:stop[g, j]]`` with running-minimum weighted
+    counts ``counts`` and effective size ``n_eff[g, j]``.
+    """
+
+    alphas: np.ndarray
+    thresholds: np.ndarray
+    sorted_scores: np.ndarray
+    counts: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    n_eff: np.ndarray
+
+    def pvalues(self, positions, row_group):
+        """Conformal p-values from the number of calibration scores below each
+        cell's score: ``1 - count(below) / (n_eff + 1)``."""
+        start = self.start[row_group]
+        below = np.where(
+            positions > 0, self.counts[np.maximum(start + positions - 1, 0)], 0.0
+        )
+        return np.clip(1.0 - below / (self.n_eff[row_group] + 1.0), 0.0, 1.0)
+
+
+def _segment(scores, weights):
+    """Sorted scores and running-minimum weighted counts, ties resolved to the
+    count of their whole tie group."""
+    keep = weights != 0
+    scores, weights = scores[keep], weights[keep]
+    order = np.argsort(scores, kind="mergesort")
+    scores, weights = scores[order], weights[order]
+    cumulative = np.cumsum(weights)
+    last_of_tie = np.searchsorted(scores, scores, side="right") - 1
+    counts = np.minimum.accumulate(cumulative[last_of_tie][::-1])[::-1]
+    return scores, counts
+
+
+def _threshold(scores, counts, tau):
+    index = np.searchsorted(counts, tau - 1e-9 * max(1.0, abs(tau)), side="left")
+    return scores[index] if index < scores.shape[0] else np.inf
+
+
+def _noise_spread(W):
+    """``max_{i,i'} sum_l max(0, W[i, l] - W[i', l])``: the most one label flip
+    can lower a row's weighted count."""
+    return float(np.maximum(W[:, None, :] - W[None, :, :], 0.0).sum(axis=2).max())
+
+
+def _dkw_margin(W, n, delta):
+    """Uniform deviation of ``Tr(M_q W)`` over ``q`` with probability ``1 - delta``:
+    one-sided DKW on each of the ``K^2`` sub-distribution ECDFs."""
+    K = W.shape[0]
+    return float(np.abs(W).sum()) * math.sqrt(math.log(K * K / delta) / (2.0 * n))
+
+
+def _clean_tau(n, alpha, guarantee, delta, n_poisoned, class_conditional, what):
+    if class_conditional and n_poisoned:
+        rank = max(
+            a + conformal_rank(n + n_poisoned - 2 * a, alpha, guarantee=guarantee, delta=delta)
+            for a in range(min(n_poisoned, n) + 1)
+        )
+    else:
+        rank = conformal_rank(
+            n, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
+        )
+    check_rank(
+        rank, n, alpha, what=what, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
+    )
+    return float(rank)
+
+
+def calibrate(
+    score_matrix,
+    labels,
+    alphas,
+    *,
+    groups=None,
+    n_groups=1,
+    class_conditional=False,
+    noise_inverse=None,
+    guarantee="marginal",
+    delta=0.1,
+    n_poisoned=0,
+    class_names=None,
+):
+    """Thresholds of shape (n_groups, K, len(alphas)) and their evidence.
+
+    ``score_matrix`` holds the scores of every class of the calibration rows,
+    ``labels`` their (possibly noisy) class indices, ``groups`` their
+    category indices in ``0..n_groups-1`` (or None), ``noise_inverse`` the
+    inverse transition matrix (or None for clean labels).
+    """
+    n, K = score_matrix.shape
+    if groups is None:
+        groups = np.zeros(n, dtype=np.int64)
+    W = noise_inverse
+    if W is not None and class_conditional:
+        clean_share = W.T @ (np.bincount(labels, minlength=K) / n)
+        if np.any(clean_share <= 0):
+            raise ValueError(
+                "the noise matrix and the calibration labels give a clean class "
+                f"share <= 0 ({np.round(clean_share, 4).tolist()}): the matrix "
+                "does not fit these labels."
+            )
+    spread = _noise_spread(W) if W is not None and n_poisoned else 0.0
+
+    segments = []  # (scores, counts, n_eff, tau per alpha, column or None, group)
+    for g in range(n_groups):
+        in_group = groups == g
+        if class_conditional:  # exclusive with groups: one group
+            columns = [(j, labels == j) for j in range(K)]
+        else:
+            columns = [(None, in_group)]
+        for j, members in columns:
+            name = (
+                f"class {class_names[j]!r}" if j is not None and class_names is not None
+                else (f"category {g}" if n_groups > 1 else "the calibration set")
+            )
+            if W is None:
+                n_seg = int(members.sum())
+                scores = score_matrix[members, j if j is not None else labels[members]]
+                weights = np.ones(n_seg)
+                taus = [
+                    _clean_tau(n_seg, a, guarantee, delta, n_poisoned, class_conditional, name)
+                    for a in alphas
+                ]
+            else:
+                if j is None:
+                    n_seg = int(members.sum())
+                    scores = score_matrix[members].ravel()
+                    weights = W[labels[members]].ravel()
+                    n_eff = float(n_seg)
+                else:
+                    n_seg = n
+                    scores = score_matrix[:, j]
+                    weights = W[labels, j]
+                    n_eff = float(weights.sum())
+                margin = _dkw_margin(W, max(n_seg, 1), delta) if guarantee == "pac" else 0.0
+                taus = []
+                for a in alphas:
+                    if guarantee == "pac":
+                        tau = n_eff * (1.0 - a + margin)
+                    else:
+                        tau = (1.0 - a) * (n_eff + 1.0)
+                    tau += n_poisoned * spread
+                    if tau > n_eff:
+                        raise ValueError(
+                            f"{name} has {n_seg} samples: too few for alpha={a:g} "
+                            "with the noise correction (its coverage target exceeds "
+                            "what the data can show). Use more calibration data or "
+                            "a larger alpha."
+                        )
+                    taus.append(tau)
+            sorted_scores, counts = _segment(scores, weights)
+            n_eff_seg = float(n_seg) if W is None else n_eff
+            segments.append((sorted_scores, counts, n_eff_seg, taus, j, g))
+
+    A = len(alphas)
+    thresholds = np.empty((n_groups, K, A))
+    start = np.empty((n_groups, K), dtype=np.int64)
+    stop = np.empty((n_groups, K), dtype=np.int64)
+    n_eff = np.empty((n_groups, K))
+    offset = 0
+    for sorted_scores, counts, n_eff_seg, taus, j, g in segments:
+        columns = slice(None) if j is None else j
+        for a, tau in enumerate(taus):
+            thresholds[g, columns, a] = _threshold(sorted_scores, counts, tau)
+        start[g, columns] = offset
+        offset += sorted_scores.shape[0]
+        stop[g, columns] = offset
+        n_eff[g, columns] = n_eff_seg
+    return Calibration(
+        alphas=np.asarray(alphas, dtype=float),
+        thresholds=thresholds,
+        sorted_scores=np.concatenate([s[0] for s in segments]),
+        counts=np.concatenate([s[1] for s in segments]),
+        start=start,
+        stop=stop,
+        n_eff=n_eff,
+    )

@@ -1,0 +1,687 @@
+"""ConformalClassifier: prediction sets around any classifier, as an estimator."""
+
+import numbers
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, check_cv, train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._metadata_requests import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.extmath import softmax
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..noise import estimate_transition_matrix, symmetric_transition_matrix
+from ..noise._simulate import _check_transition_matrix
+from ..utils._validation import check_option
+from ._calibration import calibrate
+from ._quantile import check_alpha, check_rank, conformal_rank
+from ._scores import SCORES, ScoreFunction
+
+_RAPS_LAMBDAS = (0.001, 0.01, 0.1, 0.2, 0.5)
+_RAPS_TUNING_SHARE = 0.2
+
+
+def model_proba(estimator, X, classes):
+    """Class probabilities of a fitted classifier in the column order of
+    ``classes`` (zero for a class the model never saw); a decision function
+    goes through a softmax (a logistic function for two classes)."""
+    if hasattr(estimator, "predict_proba"):
+        proba = np.asarray(estimator.predict_proba(X), dtype=float)
+    else:
+        scores = np.asarray(estimator.decision_function(X), dtype=float)
+        if scores.ndim == 1:
+            scores = np.column_stack([-scores, scores])
+        proba = softmax(scores)
+    if not np.all(np.isfinite(proba)):
+        raise ValueError("the estimator returned NaN or infinite probabilities.")
+    model_classes = np.asarray(estimator.classes_)
+    if model_classes.shape[0] == classes.shape[0] and np.all(model_classes == classes):
+        return np.ascontiguousarray(proba)
+    out = np.zeros((proba.shape[0], classes.shape[0]))
+    out[:, np.searchsorted(classes, model_classes)] = proba
+    return out
+
+
+class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Prediction sets with guaranteed coverage around any classifier.
+
+    Wraps a classifier that has ``predict_proba`` or ``decision_function``
+    and returns, for each sample, the set of classes that contains the true
+    one with probability at least ``1 - alpha``. It is a scikit-learn
+    estimator: it clones, pickles, sits in a ``Pipeline`` or
+    ``cross_val_score``, and ``GridSearchCV`` can tune the wrapped model's
+    parameters (``estimator__C``).
+
+    Beyond split conformal prediction it keeps the guarantee when the
+    calibration labels are noisy (``noise_matrix``), when an adversary
+    flipped up to ``n_poisoned`` of them, per class or per category
+    (``mondrian``), and with a training-conditional PAC guarantee.
+
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        The model; ``LogisticRegression()`` if None. It is cloned and fitted
+        unless ``method="prefit"``.
+    alpha : float or list of float in (0, 1), default=0.1
+        Target miscoverage. A list gives one set per level.
+    score : {"lac", "aps", "raps", "top_k"}, default="lac"
+        Non-conformity score: LAC (``1 - p_y``, smallest sets on average),
+        APS (cumulative probability mass, adaptive set sizes), RAPS (APS
+        with a penalty on low-ranked classes) or top-k (rank of the label).
+    method : {"split", "prefit", "cross"}, default="split"
+        "split" fits the model on part of the data and calibrates on the
+        rest (``calibration_size``); "prefit" takes ``estimator`` as fitted
+        and calibrates on all of ``fit``'s data; "cross" is cross-conformal
+        prediction (CV+, Romano et al. 2020): ``cv`` models, each sample's
+        score from the model that did not see it, valid at ``1 - 2 alpha``
+        in theory and close to ``1 - alpha`` in practice.
+    calibration_size : float or int, default=0.25
+        Share (or number) of the samples held out for calibration by
+        ``method="split"``; stratified by class.
+    cv : int or cross-validation splitter, default=5
+        Folds of ``method="cross"`` (stratified and shuffled if an int).
+    mondrian : None, "class" or callable, default=None
+        Coverage per group: "class" makes it hold for each true class; a
+        callable maps ``X`` to one category per row and makes it hold
+        within each category (each needs enough calibration samples).
+    noise_matrix : None, float, "estimate" or array of shape (K, K), default=None
+        Noise of the calibration labels: ``noise_matrix[i, j]`` the
+        probability that a sample of true class ``i`` is labelled ``j``,
+        rows and columns in the order of ``classes_``; a float is a
+        symmetric flip rate; "estimate" fits the matrix by confident
+        learning on the calibration probabilities. The thresholds then aim
+        at the coverage of the *true* labels (NACP; see Notes).
+    guarantee : {"marginal", "pac"}, default="marginal"
+        "marginal": coverage at least ``1 - alpha`` on average over
+        calibration and test draws. "pac": miscoverage at most ``alpha``
+        with probability at least ``1 - delta`` over the calibration draw.
+    delta : float in (0, 1), default=0.1
+        Failure probability of ``guarantee="pac"``.
+    n_poisoned : int, default=0
+        Number of calibration labels an adversary may have flipped; the
+        guarantee holds for the clean labels whatever the flips.
+    randomized : bool, default=False
+        For "aps" and "raps": randomise the scores with a uniform draw per
+        row, which makes the coverage exact rather than conservative.
+        Draws are seeded by ``random_state``.
+    include_last_label : bool, default=True
+        For non-randomised "aps" and "raps": also keep the class whose mass
+        crosses the threshold (MAPIE's default; larger, never empty sets).
+    raps_lambda : float or "auto", default="auto"
+        RAPS penalty weight; "auto" picks from (0.001, 0.01, 0.1, 0.2, 0.5)
+        the one with the smallest mean set size on 20% of the calibration
+        samples, which are then not used for the threshold.
+    raps_k : int or "auto", default="auto"
+        RAPS rank from which the penalty starts; "auto" takes the
+        ``1 - alpha`` quantile of the true-label ranks on the same 20%.
+    n_jobs : int, default=None
+        Folds of ``method="cross"`` fitted in parallel.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the calibration split, the folds and the randomised scores.
+
+    Attributes
+    ----------
+    estimator_ : classifier
+        The fitted model ("split" and "prefit").
+    estimators_ : list of classifiers
+        The fold models ("cross").
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    thresholds_ : ndarray of shape (n_groups, n_classes, n_alphas)
+        Score thresholds: class ``j`` is in the set of a row of group ``g``
+        when its score is at most ``thresholds_[g, j, a]``. One group unless
+        ``mondrian`` is a callable ("cross" keeps none: its sets come from
+        p-values).
+    categories_ : ndarray
+        The categories of a callable ``mondrian``, in group order.
+    noise_matrix_ : ndarray of shape (n_classes, n_classes) or None
+        The calibration-label transition matrix used.
+    raps_lambda_, raps_k_ : float, int
+        The RAPS parameters used.
+    n_calibration_ : int
+        Number of samples the thresholds were computed from.
+    n_features_in_ : int
+        Number of features seen during fit (when ``X`` has a shape).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, if ``X`` has string column names.
+
+    See Also
+    --------
+    skrobust.conformal.coverage_score : Share of rows whose set holds the label.
+    skrobust.noise.estimate_transition_matrix : The "estimate" noise matrix.
+
+    Notes
+    -----
+    Split conformal prediction (Vovk et al. 2005) keeps class ``j`` when its
+    score is at most the ``ceil((n + 1)(1 - alpha))``-th smallest of the
+    ``n`` calibration scores. With noisy labels it instead estimates the
+    clean-label coverage at each threshold ``q`` as ``Tr(M_q P^-1)``, where
+    ``M_q[l, i]`` is the share of calibration samples labelled ``i`` whose
+    class-``l`` score is at most ``q`` (Penso et al. 2025; per class, the
+    label-conditional form of Sesia et al. 2024), and takes the smallest
+    ``q`` at which the estimate reaches ``(1 - alpha)(n + 1) / n``; with
+    ``P = I`` this is split conformal prediction exactly. Under
+    ``guarantee="pac"`` the target adds a DKW margin. An adversary who flips
+    ``m`` labels moves the calibration quantile by at most ``m`` ranks, so
+    the threshold takes ``m`` more. The PAC rule (Park et al. 2020) allows
+    the largest number of calibration errors whose binomial tail at
+    ``alpha`` is at most ``delta``.
+
+    References
+    ----------
+    .. [1] Romano, Sesia, Candès, "Classification with valid and adaptive
+       coverage", NeurIPS 2020.
+    .. [2] Angelopoulos, Bates, Malik, Jordan, "Uncertainty sets for image
+       classifiers using conformal prediction", ICLR 2021.
+    .. [3] Penso, Goldberger, Fetaya, "Estimating the conformal prediction
+       threshold from noisy labels", 2025.
+    .. [4] Sesia, Wang, Tong, "Adaptive conformal classification with noisy
+       labels", JRSS-B 2024.
+    .. [5] Park, Bastani, Matni, Lee, "PAC confidence sets for deep neural
+       networks via calibrated prediction", ICLR 2020.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skrobust.conformal import ConformalClassifier, coverage_score
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> clf = ConformalClassifier(alpha=0.1, random_state=0).fit(X_train / 16, y_train)
+    >>> sets = clf.predict_set(X_test / 16)
+    >>> sets.shape
+    (450, 10)
+    >>> bool(coverage_score(y_test, sets, classes=clf.classes_) >= 0.85)
+    True
+    """
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        alpha=0.1,
+        score="lac",
+        method="split",
+        calibration_size=0.25,
+        cv=5,
+        mondrian=None,
+        noise_matrix=None,
+        guarantee="marginal",
+        delta=0.1,
+        n_poisoned=0,
+        randomized=False,
+        include_last_label=True,
+        raps_lambda="auto",
+        raps_k="auto",
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.alpha = alpha
+        self.score = score
+        self.method = method
+        self.calibration_size = calibration_size
+        self.cv = cv
+        self.mondrian = mondrian
+        self.noise_matrix = noise_matrix
+        self.guarantee = guarantee
+        self.delta = delta
+        self.n_poisoned = n_poisoned
+        self.randomized = randomized
+        self.include_last_label = include_last_label
+        self.raps_lambda = raps_lambda
+        self.raps_k = raps_k
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # ------------------------------------------------------------ checks
+    def _check_params(self):
+        alphas = check_alpha(self.alpha)
+        check_option(self.score, "score", set(SCORES))
+        check_option(self.method, "method", {"split", "prefit", "cross"})
+        check_option(self.guarantee, "guarantee", {"marginal", "pac"})
+        if isinstance(self.delta, bool) or not isinstance(self.delta, numbers.Real):
+            raise TypeError(f"delta must be a real number in (0, 1), got {self.delta!r}.")
+        if not 0.0 < self.delta < 1.0:
+            raise ValueError(f"delta must lie in (0, 1), got {self.delta!r}.")
+        if (
+            isinstance(self.n_poisoned, bool)
+            or not isinstance(self.n_poisoned, numbers.Integral)
+            or self.n_poisoned < 0
+        ):
+            raise ValueError(
+                f"n_poisoned must be a non-negative integer, got {self.n_poisoned!r}."
+            )
+        if not (self.mondrian is None or self.mondrian == "class" or callable(self.mondrian)):
+            raise ValueError(
+                f"mondrian must be None, 'class' or a callable, got {self.mondrian!r}."
+            )
+        for name in ("randomized", "include_last_label"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+        if self.raps_lambda != "auto":
+            if isinstance(self.raps_lambda, bool) or not isinstance(
+                self.raps_lambda, numbers.Real
+            ) or not self.raps_lambda >= 0:
+                raise ValueError(
+                    f"raps_lambda must be 'auto' or a number >= 0, got {self.raps_lambda!r}."
+                )
+        if self.raps_k != "auto":
+            if isinstance(self.raps_k, bool) or not isinstance(
+                self.raps_k, numbers.Integral
+            ) or self.raps_k < 0:
+                raise ValueError(
+                    f"raps_k must be 'auto' or an integer >= 0, got {self.raps_k!r}."
+                )
+        if self.method == "cross":
+            if self.noise_matrix is not None or self.guarantee == "pac" or self.n_poisoned:
+                raise ValueError(
+                    "method='cross' gives the CV+ guarantee for clean labels only; "
+                    "use method='split' or 'prefit' with noise_matrix, "
+                    "guarantee='pac' or n_poisoned."
+                )
+            if self.score == "raps" and "auto" in (self.raps_lambda, self.raps_k):
+                raise ValueError(
+                    "method='cross' has no calibration share to tune RAPS on; "
+                    "give raps_lambda and raps_k."
+                )
+        if self.noise_matrix is not None and self.mondrian is not None and self.n_poisoned:
+            if self.mondrian == "class":
+                raise ValueError(
+                    "n_poisoned with noise_matrix and mondrian='class' is not "
+                    "supported: the flips would also move the estimated class "
+                    "shares. Use marginal or callable-category coverage."
+                )
+        return alphas
+
+    def _base_estimator(self):
+        estimator = LogisticRegression() if self.estimator is None else self.estimator
+        if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
+            raise TypeError(
+                f"{type(estimator).__name__} has neither predict_proba nor "
+                "decision_function: conformal sets need class scores."
+            )
+        return estimator
+
+    def _noise_inverse(self, labels, proba):
+        K = self.classes_.shape[0]
+        if self.noise_matrix is None:
+            return None
+        if isinstance(self.noise_matrix, str):
+            check_option(self.noise_matrix, "noise_matrix", {"estimate"})
+            P, _ = estimate_transition_matrix(labels, proba)
+        elif isinstance(self.noise_matrix, numbers.Real) and not isinstance(
+            self.noise_matrix, bool
+        ):
+            if not 0.0 <= self.noise_matrix < 1.0 - 1.0 / K:
+                raise ValueError(
+                    f"a noise rate must lie in [0, {1 - 1 / K:g}) for {K} classes "
+                    f"(beyond it the noise hides the labels), got {self.noise_matrix!r}."
+                )
+            P = symmetric_transition_matrix(K, float(self.noise_matrix))
+        else:
+            P = _check_transition_matrix(self.noise_matrix, K)
+        if np.linalg.cond(P) > 1e8:
+            raise ValueError(
+                "noise_matrix is not invertible (condition number "
+                f"{np.linalg.cond(P):.3g}): its rows must be distinguishable."
+            )
+        self.noise_matrix_ = P
+        return np.linalg.inv(P)
+
+    # ------------------------------------------------------------ fit
+    def fit(self, X, y, **fit_params):
+        """Fit the model (unless prefit) and calibrate the sets.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data; anything the wrapped estimator accepts.
+        y : array-like of shape (n_samples,)
+            Labels (noisy ones with ``noise_matrix``).
+        **fit_params : dict
+            Passed to the estimator's ``fit`` (through metadata routing when
+            it is enabled).
+
+        Returns
+        -------
+        self : ConformalClassifier
+        """
+        alphas = self._check_params()
+        estimator = self._base_estimator()
+        validate_data(self, X, skip_check_array=True)
+        y = np.asarray(y)
+        check_classification_targets(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D, got shape {y.shape}.")
+        n_samples = len(y)
+        if _num_rows(X) != n_samples:
+            raise ValueError(
+                f"X has {_num_rows(X)} samples but y has {n_samples}: they must match."
+            )
+        if _routing_enabled():
+            routed = process_routing(self, "fit", **fit_params).estimator.fit
+        else:
+            routed = fit_params
+        self.noise_matrix_ = None
+
+        if self.method == "prefit":
+            check_is_fitted(estimator, msg="method='prefit' needs a fitted estimator.")
+            self.estimator_ = estimator
+            self.classes_ = np.asarray(estimator.classes_)
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"the calibration labels hold classes the fitted estimator "
+                    f"never saw: {unseen.tolist()}."
+                )
+            self._calibrate(X, y, alphas)
+        elif self.method == "split":
+            self.classes_ = np.unique(y)
+            if self.classes_.shape[0] < 2:
+                raise ValueError("y has a single class: prediction sets need at least 2.")
+            try:
+                fit_idx, cal_idx = train_test_split(
+                    np.arange(n_samples),
+                    test_size=self.calibration_size,
+                    stratify=y,
+                    random_state=self.random_state,
+                )
+            except ValueError as exc:
+                raise ValueError(
+                    f"could not split {n_samples} samples into fitting and "
+                    f"calibration parts stratified by class: {exc}"
+                ) from exc
+            self.estimator_ = clone(estimator).fit(
+                _safe_indexing(X, fit_idx),
+                y[fit_idx],
+                **_subset(routed, fit_idx, n_samples),
+            )
+            self._calibrate(_safe_indexing(X, cal_idx), y[cal_idx], alphas)
+        else:
+            self.classes_ = np.unique(y)
+            if self.classes_.shape[0] < 2:
+                raise ValueError("y has a single class: prediction sets need at least 2.")
+            self._fit_cross(X, y, alphas, estimator, routed)
+        return self
+
+    def _score_function(self, proba_tune=None, labels_tune=None, alphas=None):
+        lam = 0.0 if self.raps_lambda == "auto" else float(self.raps_lambda)
+        k_reg = 0 if self.raps_k == "auto" else int(self.raps_k)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        score = ScoreFunction(
+            self.score, self.randomized, self.include_last_label, lam, k_reg, seed
+        )
+        if self.score != "raps" or proba_tune is None:
+            return score
+        if self.raps_k == "auto":
+            ranks = ScoreFunction("top_k").at_labels(proba_tune, labels_tune) + 1
+            k_reg = int(np.quantile(ranks, 1.0 - alphas[0], method="higher"))
+        candidates = [lam] if self.raps_lambda != "auto" else _RAPS_LAMBDAS
+        best = None
+        for candidate in candidates:
+            trial = ScoreFunction("raps", self.randomized, self.include_last_label,
+                                  candidate, k_reg, seed)
+            cal = calibrate(trial.matrix(proba_tune), labels_tune, alphas[:1])
+            size = trial.sets(proba_tune, cal.thresholds, np.zeros(len(labels_tune), np.int64))[0].sum()
+            if best is None or size < best[0]:
+                best = (size, trial)
+        return best[1]
+
+    def _groups(self, X, *, fit):
+        if not callable(self.mondrian):
+            return None
+        categories = np.asarray(self.mondrian(X))
+        if categories.ndim != 1 or categories.shape[0] != _num_rows(X):
+            raise ValueError(
+                "mondrian must return one category per row of X, got an array of "
+                f"shape {categories.shape} for {_num_rows(X)} rows."
+            )
+        if fit:
+            self.categories_ = np.unique(categories)
+        unknown = np.setdiff1d(categories, self.categories_)
+        if unknown.size:
+            raise ValueError(
+                f"mondrian categories not seen at calibration: {unknown[:10].tolist()}."
+            )
+        return np.searchsorted(self.categories_, categories).astype(np.int64)
+
+    def _calibrate(self, X, y, alphas):
+        labels = np.searchsorted(self.classes_, y)
+        proba = model_proba(self.estimator_, X, self.classes_)
+        groups = self._groups(X, fit=True)
+        if self.score == "raps" and "auto" in (self.raps_lambda, self.raps_k):
+            tune, keep = train_test_split(
+                np.arange(len(y)), train_size=_RAPS_TUNING_SHARE,
+                random_state=self.random_state,
+            )
+            score = self._score_function(proba[tune], labels[tune], alphas)
+            proba, labels = proba[keep], labels[keep]
+            groups = None if groups is None else groups[keep]
+        else:
+            score = self._score_function()
+        self.score_function_ = score
+        self.raps_lambda_, self.raps_k_ = score.lam, score.k_reg
+        W = self._noise_inverse(labels, proba)
+        self.calibration_ = calibrate(
+            score.matrix(proba, draw=0),
+            labels,
+            alphas,
+            groups=groups,
+            n_groups=1 if groups is None else self.categories_.shape[0],
+            class_conditional=self.mondrian == "class",
+            noise_inverse=W,
+            guarantee=self.guarantee,
+            delta=self.delta,
+            n_poisoned=self.n_poisoned,
+            class_names=self.classes_,
+        )
+        self.thresholds_ = self.calibration_.thresholds
+        self.n_calibration_ = len(labels)
+
+    def _fit_cross(self, X, y, alphas, estimator, routed):
+        cv = check_cv(self.cv, y, classifier=True)
+        if isinstance(self.cv, numbers.Integral):
+            cv = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
+        folds = list(cv.split(X, y))
+        n_samples = len(y)
+        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_one)(
+                clone(estimator), _safe_indexing(X, train), y[train],
+                _subset(routed, train, n_samples),
+            )
+            for train, _ in folds
+        )
+        score = self._score_function()
+        self.score_function_ = score
+        self.raps_lambda_, self.raps_k_ = score.lam, score.k_reg
+        labels = np.searchsorted(self.classes_, y)
+        groups = self._groups(X, fit=True)
+        self.fold_calibrations_ = []
+        for (_, test), model in zip(folds, self.estimators_):
+            proba = model_proba(model, _safe_indexing(X, test), self.classes_)
+            fold_groups = None if groups is None else groups[test]
+            self.fold_calibrations_.append(
+                calibrate(
+                    score.matrix(proba, draw=0),
+                    labels[test],
+                    np.empty(0),
+                    groups=fold_groups,
+                    n_groups=1 if groups is None else self.categories_.shape[0],
+                    class_conditional=self.mondrian == "class",
+                )
+            )
+        # the p-values pool all folds: the size check is on the pooled segments
+        n_eff = sum(cal.n_eff for cal in self.fold_calibrations_)
+        for alpha in alphas:
+            for g, j in zip(*np.nonzero(n_eff == n_eff.min())):
+                check_rank(
+                    conformal_rank(int(n_eff[g, j]), alpha),
+                    int(n_eff[g, j]),
+                    alpha,
+                    what=_segment_name(self, g, j),
+                )
+        self.n_calibration_ = n_samples
+
+    # ------------------------------------------------------------ predict
+    def _proba(self, X):
+        check_is_fitted(self, "classes_")
+        validate_data(self, X, skip_check_array=True, reset=False)
+        if self.method == "cross":
+            return np.mean([model_proba(m, X, self.classes_) for m in self.estimators_], axis=0)
+        return model_proba(self.estimator_, X, self.classes_)
+
+    def predict_proba(self, X):
+        """Class probabilities of the wrapped model (mean over the fold models
+        for ``method="cross"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return self._proba(X)
+
+    def predict(self, X):
+        """The most probable class of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self._proba(X), axis=1)]
+
+    def predict_pvalues(self, X):
+        """Conformal p-value of every class: the largest ``alpha`` whose set
+        would still contain it.
+
+        ``predict_set`` keeps exactly the classes whose p-value exceeds
+        ``alpha``. Defined for the marginal guarantee without poisoning.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        pvalues : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self, "classes_")
+        if self.guarantee != "marginal" or self.n_poisoned:
+            raise ValueError(
+                "p-values are defined for guarantee='marginal' without poisoning; "
+                "this model was calibrated with "
+                f"guarantee={self.guarantee!r}, n_poisoned={self.n_poisoned}."
+            )
+        groups = self._row_groups(X)
+        if self.method == "cross":
+            below = np.zeros((_num_rows(X), self.classes_.shape[0]))
+            n_eff = np.zeros_like(below)
+            for model, cal in zip(self.estimators_, self.fold_calibrations_):
+                proba = model_proba(model, X, self.classes_)
+                positions = self.score_function_.positions(
+                    proba, cal.sorted_scores, cal.start, cal.stop, groups
+                )
+                below += positions
+                n_eff += cal.n_eff[groups]
+            return np.clip(1.0 - below / (n_eff + 1.0), 0.0, 1.0)
+        proba = self._proba(X)
+        cal = self.calibration_
+        positions = self.score_function_.positions(
+            proba, cal.sorted_scores, cal.start, cal.stop, groups
+        )
+        return cal.pvalues(positions, groups)
+
+    def _row_groups(self, X):
+        groups = self._groups(X, fit=False)
+        if groups is None:
+            groups = np.zeros(_num_rows(X), dtype=np.int64)
+        return groups
+
+    def predict_set(self, X):
+        """Prediction sets: which classes each sample's set contains.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        sets : ndarray of bool, shape (n_samples, n_classes) or (n_samples, n_classes, n_alphas)
+            ``sets[i, j]`` is True when class ``classes_[j]`` is in the set of
+            sample ``i``; a third axis, one per level, when ``alpha`` is a list.
+        """
+        check_is_fitted(self, "classes_")
+        alphas = check_alpha(self.alpha)
+        if self.method == "cross":
+            pvalues = self.predict_pvalues(X)
+            sets = pvalues[None, :, :] > alphas[:, None, None]
+        else:
+            groups = self._row_groups(X)
+            sets = self.score_function_.sets(self._proba(X), self.thresholds_, groups)
+        if np.ndim(self.alpha) == 0:
+            return sets[0]
+        return np.moveaxis(sets, 0, -1)
+
+    def get_metadata_routing(self):
+        """Metadata routing: ``fit`` parameters go to the estimator's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self._base_estimator() if self.estimator is not None else LogisticRegression(),
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        base = LogisticRegression() if self.estimator is None else self.estimator
+        base_tags = base.__sklearn_tags__()
+        tags.input_tags.sparse = base_tags.input_tags.sparse
+        tags.input_tags.allow_nan = base_tags.input_tags.allow_nan
+        tags.input_tags.string = base_tags.input_tags.string
+        return tags
+
+
+def _segment_name(model, g, j):
+    if model.mondrian == "class":
+        return f"class {model.classes_[j]!r}"
+    if callable(model.mondrian):
+        return f"category {model.categories_[g]!r}"
+    return "the calibration set"
+
+
+def _fit_one(estimator, X, y, params):
+    return estimator.fit(X, y, **params)
+
+
+def _num_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _subset(params, indices, n_samples):
+    """Index the per-sample fit parameters (those of length ``n_samples``)."""
+    return {
+        key: _safe_indexing(value, indices)
+        if hasattr(value, "__len__") and _num_rows(value) == n_samples
+        else value
+        for key, value in params.items()
+    }
