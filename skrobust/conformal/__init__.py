@@ -1,0 +1,20 @@
+"""Conformal prediction sets that stay valid under noisy or poisoned labels."""
+
+from ._classifier import ConformalClassifier
+from ._metrics import (
+    class_conditional_coverage,
+    coverage_score,
+    mean_set_size,
+    size_stratified_coverage,
+)
+from ._multilabel import ConformalMultiLabelClassifier, label_set_coverage
+
+__all__ = [
+    "ConformalClassifier",
+    "ConformalMultiLabelClassifier",
+    "class_conditional_coverage",
+    "coverage_score",
+    "label_set_coverage",
+    "mean_set_size",
+    "size_stratified_coverage",
+]
