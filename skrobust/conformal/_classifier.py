@@ -3,6 +3,7 @@
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.linear_model import LogisticRegression
@@ -16,8 +17,13 @@ from sklearn.utils._metadata_requests import (
 )
 from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils import _safe_indexing
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils import _safe_indexing, assert_all_finite, indexable
+from sklearn.utils.validation import (
+    _num_samples,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ..noise import estimate_transition_matrix, symmetric_transition_matrix
 from ..noise._simulate import _check_transition_matrix
@@ -73,7 +79,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         unless ``method="prefit"``.
     alpha : float or list of float in (0, 1), default=0.1
         Target miscoverage. A list gives one set per level.
-    score : {"lac", "aps", "raps", "top_k"}, default="lac"
+    conformity_score : {"lac", "aps", "raps", "top_k"}, default="lac"
         Non-conformity score: LAC (``1 - p_y``, smallest sets on average),
         APS (cumulative probability mass, adaptive set sizes), RAPS (APS
         with a penalty on low-ranked classes) or top-k (rank of the label).
@@ -209,7 +215,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         estimator=None,
         *,
         alpha=0.1,
-        score="lac",
+        conformity_score="lac",
         method="split",
         calibration_size=0.25,
         cv=5,
@@ -227,7 +233,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     ):
         self.estimator = estimator
         self.alpha = alpha
-        self.score = score
+        self.conformity_score = conformity_score
         self.method = method
         self.calibration_size = calibration_size
         self.cv = cv
@@ -246,7 +252,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------ checks
     def _check_params(self):
         alphas = check_alpha(self.alpha)
-        check_option(self.score, "score", set(SCORES))
+        check_option(self.conformity_score, "conformity_score", set(SCORES))
         check_option(self.method, "method", {"split", "prefit", "cross"})
         check_option(self.guarantee, "guarantee", {"marginal", "pac"})
         if isinstance(self.delta, bool) or not isinstance(self.delta, numbers.Real):
@@ -289,7 +295,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     "use method='split' or 'prefit' with noise_matrix, "
                     "guarantee='pac' or n_poisoned."
                 )
-            if self.score == "raps" and "auto" in (self.raps_lambda, self.raps_k):
+            if self.conformity_score == "raps" and "auto" in (self.raps_lambda, self.raps_k):
                 raise ValueError(
                     "method='cross' has no calibration share to tune RAPS on; "
                     "give raps_lambda and raps_k."
@@ -358,15 +364,20 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         alphas = self._check_params()
         estimator = self._base_estimator()
-        validate_data(self, X, skip_check_array=True)
-        y = np.asarray(y)
-        check_classification_targets(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D, got shape {y.shape}.")
-        n_samples = len(y)
-        if _num_rows(X) != n_samples:
+        if y is None:
             raise ValueError(
-                f"X has {_num_rows(X)} samples but y has {n_samples}: they must match."
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        (X,) = indexable(X)  # CSR for sparse input, an array for other non-indexables
+        validate_data(self, X, skip_check_array=True)
+        y = column_or_1d(y, warn=True)
+        if y.dtype.kind in "fc":
+            assert_all_finite(y, input_name="y")
+        check_classification_targets(y)
+        n_samples = len(y)
+        if _num_samples(X) != n_samples:
+            raise ValueError(
+                f"X has {_num_samples(X)} samples but y has {n_samples}: they must match."
             )
         if _routing_enabled():
             routed = process_routing(self, "fit", **fit_params).estimator.fit
@@ -388,7 +399,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         elif self.method == "split":
             self.classes_ = np.unique(y)
             if self.classes_.shape[0] < 2:
-                raise ValueError("y has a single class: prediction sets need at least 2.")
+                raise ValueError("y has 1 class: prediction sets need at least 2.")
             try:
                 fit_idx, cal_idx = train_test_split(
                     np.arange(n_samples),
@@ -410,7 +421,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         else:
             self.classes_ = np.unique(y)
             if self.classes_.shape[0] < 2:
-                raise ValueError("y has a single class: prediction sets need at least 2.")
+                raise ValueError("y has 1 class: prediction sets need at least 2.")
             self._fit_cross(X, y, alphas, estimator, routed)
         return self
 
@@ -419,9 +430,9 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         k_reg = 0 if self.raps_k == "auto" else int(self.raps_k)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         score = ScoreFunction(
-            self.score, self.randomized, self.include_last_label, lam, k_reg, seed
+            self.conformity_score, self.randomized, self.include_last_label, lam, k_reg, seed
         )
-        if self.score != "raps" or proba_tune is None:
+        if self.conformity_score != "raps" or proba_tune is None:
             return score
         if self.raps_k == "auto":
             ranks = ScoreFunction("top_k").at_labels(proba_tune, labels_tune) + 1
@@ -441,10 +452,10 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if not callable(self.mondrian):
             return None
         categories = np.asarray(self.mondrian(X))
-        if categories.ndim != 1 or categories.shape[0] != _num_rows(X):
+        if categories.ndim != 1 or categories.shape[0] != _num_samples(X):
             raise ValueError(
                 "mondrian must return one category per row of X, got an array of "
-                f"shape {categories.shape} for {_num_rows(X)} rows."
+                f"shape {categories.shape} for {_num_samples(X)} rows."
             )
         if fit:
             self.categories_ = np.unique(categories)
@@ -459,7 +470,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         labels = np.searchsorted(self.classes_, y)
         proba = model_proba(self.estimator_, X, self.classes_)
         groups = self._groups(X, fit=True)
-        if self.score == "raps" and "auto" in (self.raps_lambda, self.raps_k):
+        if self.conformity_score == "raps" and "auto" in (self.raps_lambda, self.raps_k):
             tune, keep = train_test_split(
                 np.arange(len(y)), train_size=_RAPS_TUNING_SHARE,
                 random_state=self.random_state,
@@ -535,7 +546,15 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------ predict
     def _proba(self, X):
         check_is_fitted(self, "classes_")
-        validate_data(self, X, skip_check_array=True, reset=False)
+        if sp.issparse(X):
+            X = X.tocsr()
+        if hasattr(self, "n_features_in_"):
+            if getattr(X, "ndim", 2) == 1:
+                raise ValueError(
+                    "Expected 2D array, got 1D array instead. Reshape your data "
+                    "with X.reshape(-1, 1) (one feature) or X.reshape(1, -1) (one sample)."
+                )
+            validate_data(self, X, skip_check_array=True, reset=False)
         if self.method == "cross":
             return np.mean([model_proba(m, X, self.classes_) for m in self.estimators_], axis=0)
         return model_proba(self.estimator_, X, self.classes_)
@@ -565,7 +584,8 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self._proba(X), axis=1)]
+        proba = self._proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def predict_pvalues(self, X):
         """Conformal p-value of every class: the largest ``alpha`` whose set
@@ -591,7 +611,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         groups = self._row_groups(X)
         if self.method == "cross":
-            below = np.zeros((_num_rows(X), self.classes_.shape[0]))
+            below = np.zeros((_num_samples(X), self.classes_.shape[0]))
             n_eff = np.zeros_like(below)
             for model, cal in zip(self.estimators_, self.fold_calibrations_):
                 proba = model_proba(model, X, self.classes_)
@@ -611,7 +631,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _row_groups(self, X):
         groups = self._groups(X, fit=False)
         if groups is None:
-            groups = np.zeros(_num_rows(X), dtype=np.int64)
+            groups = np.zeros(_num_samples(X), dtype=np.int64)
         return groups
 
     def predict_set(self, X):
@@ -673,15 +693,11 @@ def _fit_one(estimator, X, y, params):
     return estimator.fit(X, y, **params)
 
 
-def _num_rows(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
 def _subset(params, indices, n_samples):
     """Index the per-sample fit parameters (those of length ``n_samples``)."""
     return {
         key: _safe_indexing(value, indices)
-        if hasattr(value, "__len__") and _num_rows(value) == n_samples
+        if hasattr(value, "__len__") and _num_samples(value) == n_samples
         else value
         for key, value in params.items()
     }

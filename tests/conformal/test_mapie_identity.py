@@ -54,7 +54,7 @@ def both_sets(proba, labels, n_cal, alphas, score, **options):
     index = np.arange(proba.shape[0])[:, None]
     cal, test = index[:n_cal], index[n_cal:]
     ours = ConformalClassifier(
-        model, alpha=list(alphas), score=score, method="prefit", **options
+        model, alpha=list(alphas), conformity_score=score, method="prefit", **options
     ).fit(cal, labels[:n_cal])
     mapie_score = NonRandomAPS() if score == "aps" else score
     theirs = SplitConformalClassifier(
