@@ -101,7 +101,10 @@ def _dkw_margin(W, n, delta):
 def _clean_tau(n, alpha, guarantee, delta, n_poisoned, class_conditional, what):
     if class_conditional and n_poisoned:
         rank = max(
-            a + conformal_rank(n + n_poisoned - 2 * a, alpha, guarantee=guarantee, delta=delta)
+            a
+            + conformal_rank(
+                n + n_poisoned - 2 * a, alpha, guarantee=guarantee, delta=delta
+            )
             for a in range(min(n_poisoned, n) + 1)
         )
     else:
@@ -109,7 +112,13 @@ def _clean_tau(n, alpha, guarantee, delta, n_poisoned, class_conditional, what):
             n, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
         )
     check_rank(
-        rank, n, alpha, what=what, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
+        rank,
+        n,
+        alpha,
+        what=what,
+        guarantee=guarantee,
+        delta=delta,
+        n_poisoned=n_poisoned,
     )
     return float(rank)
 
@@ -158,7 +167,8 @@ def calibrate(
             columns = [(None, in_group)]
         for j, members in columns:
             name = (
-                f"class {class_names[j]!r}" if j is not None and class_names is not None
+                f"class {np.asarray(class_names[j]).item()!r}"
+                if j is not None and class_names is not None
                 else (f"category {g}" if n_groups > 1 else "the calibration set")
             )
             if W is None:
@@ -166,7 +176,9 @@ def calibrate(
                 scores = score_matrix[members, j if j is not None else labels[members]]
                 weights = np.ones(n_seg)
                 taus = [
-                    _clean_tau(n_seg, a, guarantee, delta, n_poisoned, class_conditional, name)
+                    _clean_tau(
+                        n_seg, a, guarantee, delta, n_poisoned, class_conditional, name
+                    )
                     for a in alphas
                 ]
             else:
@@ -180,7 +192,9 @@ def calibrate(
                     scores = score_matrix[:, j]
                     weights = W[labels, j]
                     n_eff = float(weights.sum())
-                margin = _dkw_margin(W, max(n_seg, 1), delta) if guarantee == "pac" else 0.0
+                margin = (
+                    _dkw_margin(W, max(n_seg, 1), delta) if guarantee == "pac" else 0.0
+                )
                 taus = []
                 for a in alphas:
                     if guarantee == "pac":

@@ -1,6 +1,7 @@
 """ConformalClassifier: prediction sets around any classifier, as an estimator."""
 
 import numbers
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -8,7 +9,12 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, check_cv, train_test_split
-from sklearn.utils import check_random_state
+from sklearn.utils import (
+    _safe_indexing,
+    assert_all_finite,
+    check_random_state,
+    indexable,
+)
 from sklearn.utils._metadata_requests import (
     MetadataRouter,
     MethodMapping,
@@ -17,7 +23,6 @@ from sklearn.utils._metadata_requests import (
 )
 from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils import _safe_indexing, assert_all_finite, indexable
 from sklearn.utils.validation import (
     _num_samples,
     check_is_fitted,
@@ -256,7 +261,9 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         check_option(self.method, "method", {"split", "prefit", "cross"})
         check_option(self.guarantee, "guarantee", {"marginal", "pac"})
         if isinstance(self.delta, bool) or not isinstance(self.delta, numbers.Real):
-            raise TypeError(f"delta must be a real number in (0, 1), got {self.delta!r}.")
+            raise TypeError(
+                f"delta must be a real number in (0, 1), got {self.delta!r}."
+            )
         if not 0.0 < self.delta < 1.0:
             raise ValueError(f"delta must lie in (0, 1), got {self.delta!r}.")
         if (
@@ -267,40 +274,60 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"n_poisoned must be a non-negative integer, got {self.n_poisoned!r}."
             )
-        if not (self.mondrian is None or self.mondrian == "class" or callable(self.mondrian)):
+        if not (
+            self.mondrian is None or self.mondrian == "class" or callable(self.mondrian)
+        ):
             raise ValueError(
                 f"mondrian must be None, 'class' or a callable, got {self.mondrian!r}."
             )
         for name in ("randomized", "include_last_label"):
             if not isinstance(getattr(self, name), bool):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}.")
+                raise TypeError(
+                    f"{name} must be True or False, got {getattr(self, name)!r}."
+                )
         if self.raps_lambda != "auto":
-            if isinstance(self.raps_lambda, bool) or not isinstance(
-                self.raps_lambda, numbers.Real
-            ) or not self.raps_lambda >= 0:
+            if (
+                isinstance(self.raps_lambda, bool)
+                or not isinstance(self.raps_lambda, numbers.Real)
+                or not self.raps_lambda >= 0
+            ):
                 raise ValueError(
-                    f"raps_lambda must be 'auto' or a number >= 0, got {self.raps_lambda!r}."
+                    "raps_lambda must be 'auto' or a number >= 0, got "
+                    f"{self.raps_lambda!r}."
                 )
         if self.raps_k != "auto":
-            if isinstance(self.raps_k, bool) or not isinstance(
-                self.raps_k, numbers.Integral
-            ) or self.raps_k < 0:
+            if (
+                isinstance(self.raps_k, bool)
+                or not isinstance(self.raps_k, numbers.Integral)
+                or self.raps_k < 0
+            ):
                 raise ValueError(
                     f"raps_k must be 'auto' or an integer >= 0, got {self.raps_k!r}."
                 )
         if self.method == "cross":
-            if self.noise_matrix is not None or self.guarantee == "pac" or self.n_poisoned:
+            if (
+                self.noise_matrix is not None
+                or self.guarantee == "pac"
+                or self.n_poisoned
+            ):
                 raise ValueError(
                     "method='cross' gives the CV+ guarantee for clean labels only; "
                     "use method='split' or 'prefit' with noise_matrix, "
                     "guarantee='pac' or n_poisoned."
                 )
-            if self.conformity_score == "raps" and "auto" in (self.raps_lambda, self.raps_k):
+            if self.conformity_score == "raps" and "auto" in (
+                self.raps_lambda,
+                self.raps_k,
+            ):
                 raise ValueError(
                     "method='cross' has no calibration share to tune RAPS on; "
                     "give raps_lambda and raps_k."
                 )
-        if self.noise_matrix is not None and self.mondrian is not None and self.n_poisoned:
+        if (
+            self.noise_matrix is not None
+            and self.mondrian is not None
+            and self.n_poisoned
+        ):
             if self.mondrian == "class":
                 raise ValueError(
                     "n_poisoned with noise_matrix and mondrian='class' is not "
@@ -311,7 +338,10 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _base_estimator(self):
         estimator = LogisticRegression() if self.estimator is None else self.estimator
-        if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
+        if not (
+            hasattr(estimator, "predict_proba")
+            or hasattr(estimator, "decision_function")
+        ):
             raise TypeError(
                 f"{type(estimator).__name__} has neither predict_proba nor "
                 "decision_function: conformal sets need class scores."
@@ -331,7 +361,8 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if not 0.0 <= self.noise_matrix < 1.0 - 1.0 / K:
                 raise ValueError(
                     f"a noise rate must lie in [0, {1 - 1 / K:g}) for {K} classes "
-                    f"(beyond it the noise hides the labels), got {self.noise_matrix!r}."
+                    "(beyond it the noise hides the labels), got "
+                    f"{self.noise_matrix!r}."
                 )
             P = symmetric_transition_matrix(K, float(self.noise_matrix))
         else:
@@ -366,7 +397,8 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         estimator = self._base_estimator()
         if y is None:
             raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
             )
         (X,) = indexable(X)  # CSR for sparse input, an array for other non-indexables
         validate_data(self, X, skip_check_array=True)
@@ -377,7 +409,8 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         n_samples = len(y)
         if _num_samples(X) != n_samples:
             raise ValueError(
-                f"X has {_num_samples(X)} samples but y has {n_samples}: they must match."
+                f"X has {_num_samples(X)} samples but y has {n_samples}: they "
+                "must match."
             )
         if _routing_enabled():
             routed = process_routing(self, "fit", **fit_params).estimator.fit
@@ -425,28 +458,16 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             self._fit_cross(X, y, alphas, estimator, routed)
         return self
 
-    def _score_function(self, proba_tune=None, labels_tune=None, alphas=None):
-        lam = 0.0 if self.raps_lambda == "auto" else float(self.raps_lambda)
-        k_reg = 0 if self.raps_k == "auto" else int(self.raps_k)
+    def _score_function(self):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        score = ScoreFunction(
-            self.conformity_score, self.randomized, self.include_last_label, lam, k_reg, seed
+        return ScoreFunction(
+            self.conformity_score,
+            self.randomized,
+            self.include_last_label,
+            0.0 if self.raps_lambda == "auto" else float(self.raps_lambda),
+            0 if self.raps_k == "auto" else int(self.raps_k),
+            seed,
         )
-        if self.conformity_score != "raps" or proba_tune is None:
-            return score
-        if self.raps_k == "auto":
-            ranks = ScoreFunction("top_k").at_labels(proba_tune, labels_tune) + 1
-            k_reg = int(np.quantile(ranks, 1.0 - alphas[0], method="higher"))
-        candidates = [lam] if self.raps_lambda != "auto" else _RAPS_LAMBDAS
-        best = None
-        for candidate in candidates:
-            trial = ScoreFunction("raps", self.randomized, self.include_last_label,
-                                  candidate, k_reg, seed)
-            cal = calibrate(trial.matrix(proba_tune), labels_tune, alphas[:1])
-            size = trial.sets(proba_tune, cal.thresholds, np.zeros(len(labels_tune), np.int64))[0].sum()
-            if best is None or size < best[0]:
-                best = (size, trial)
-        return best[1]
 
     def _groups(self, X, *, fit):
         if not callable(self.mondrian):
@@ -470,16 +491,23 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         labels = np.searchsorted(self.classes_, y)
         proba = model_proba(self.estimator_, X, self.classes_)
         groups = self._groups(X, fit=True)
-        if self.conformity_score == "raps" and "auto" in (self.raps_lambda, self.raps_k):
+        score = self._score_function()
+        if score.name == "raps" and "auto" in (self.raps_lambda, self.raps_k):
             tune, keep = train_test_split(
-                np.arange(len(y)), train_size=_RAPS_TUNING_SHARE,
+                np.arange(len(y)),
+                train_size=_RAPS_TUNING_SHARE,
                 random_state=self.random_state,
             )
-            score = self._score_function(proba[tune], labels[tune], alphas)
+            score = _tune_raps(
+                score,
+                proba[tune],
+                labels[tune],
+                alphas[0],
+                tune_lambda=self.raps_lambda == "auto",
+                tune_k=self.raps_k == "auto",
+            )
             proba, labels = proba[keep], labels[keep]
             groups = None if groups is None else groups[keep]
-        else:
-            score = self._score_function()
         self.score_function_ = score
         self.raps_lambda_, self.raps_k_ = score.lam, score.k_reg
         W = self._noise_inverse(labels, proba)
@@ -507,7 +535,9 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         n_samples = len(y)
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
-                clone(estimator), _safe_indexing(X, train), y[train],
+                clone(estimator),
+                _safe_indexing(X, train),
+                y[train],
                 _subset(routed, train, n_samples),
             )
             for train, _ in folds
@@ -518,7 +548,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         labels = np.searchsorted(self.classes_, y)
         groups = self._groups(X, fit=True)
         self.fold_calibrations_ = []
-        for (_, test), model in zip(folds, self.estimators_):
+        for (_, test), model in zip(folds, self.estimators_, strict=True):
             proba = model_proba(model, _safe_indexing(X, test), self.classes_)
             fold_groups = None if groups is None else groups[test]
             self.fold_calibrations_.append(
@@ -534,7 +564,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         # the p-values pool all folds: the size check is on the pooled segments
         n_eff = sum(cal.n_eff for cal in self.fold_calibrations_)
         for alpha in alphas:
-            for g, j in zip(*np.nonzero(n_eff == n_eff.min())):
+            for g, j in zip(*np.nonzero(n_eff == n_eff.min()), strict=True):
                 check_rank(
                     conformal_rank(int(n_eff[g, j]), alpha),
                     int(n_eff[g, j]),
@@ -551,12 +581,14 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if hasattr(self, "n_features_in_"):
             if getattr(X, "ndim", 2) == 1:
                 raise ValueError(
-                    "Expected 2D array, got 1D array instead. Reshape your data "
-                    "with X.reshape(-1, 1) (one feature) or X.reshape(1, -1) (one sample)."
+                    "Expected 2D array, got 1D array instead. Reshape your data with "
+                    "X.reshape(-1, 1) (one feature) or X.reshape(1, -1) (one sample)."
                 )
             validate_data(self, X, skip_check_array=True, reset=False)
         if self.method == "cross":
-            return np.mean([model_proba(m, X, self.classes_) for m in self.estimators_], axis=0)
+            return np.mean(
+                [model_proba(m, X, self.classes_) for m in self.estimators_], axis=0
+            )
         return model_proba(self.estimator_, X, self.classes_)
 
     def predict_proba(self, X):
@@ -613,7 +645,9 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if self.method == "cross":
             below = np.zeros((_num_samples(X), self.classes_.shape[0]))
             n_eff = np.zeros_like(below)
-            for model, cal in zip(self.estimators_, self.fold_calibrations_):
+            for model, cal in zip(
+                self.estimators_, self.fold_calibrations_, strict=True
+            ):
                 proba = model_proba(model, X, self.classes_)
                 positions = self.score_function_.positions(
                     proba, cal.sorted_scores, cal.start, cal.stop, groups
@@ -643,7 +677,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
         Returns
         -------
-        sets : ndarray of bool, shape (n_samples, n_classes) or (n_samples, n_classes, n_alphas)
+        sets : ndarray of bool, shape (n_samples, n_classes[, n_alphas])
             ``sets[i, j]`` is True when class ``classes_[j]`` is in the set of
             sample ``i``; a third axis, one per level, when ``alpha`` is a list.
         """
@@ -667,7 +701,9 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         routing : MetadataRouter
         """
         return MetadataRouter(owner=self).add(
-            estimator=self._base_estimator() if self.estimator is not None else LogisticRegression(),
+            estimator=self._base_estimator()
+            if self.estimator is not None
+            else LogisticRegression(),
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )
 
@@ -681,11 +717,32 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return tags
 
 
+def _tune_raps(score, proba, labels, alpha, *, tune_lambda, tune_k):
+    """RAPS parameters as Angelopoulos et al. pick them: ``k_reg`` the
+    ``1 - alpha`` quantile of the true-label ranks, then the penalty with the
+    smallest mean set size, both on data kept out of the threshold."""
+    if tune_k:
+        ranks = replace(score, name="top_k").at_labels(proba, labels) + 1
+        k_reg = int(np.quantile(ranks, 1 - alpha, method="higher"))
+        score = replace(score, k_reg=k_reg)
+    if not tune_lambda:
+        return score
+    rows = np.zeros(len(labels), dtype=np.int64)
+    best_size, best = np.inf, score
+    for lam in _RAPS_LAMBDAS:
+        trial = replace(score, lam=lam)
+        thresholds = calibrate(trial.matrix(proba), labels, [alpha]).thresholds
+        size = trial.sets(proba, thresholds, rows).sum()
+        if size < best_size:
+            best_size, best = size, trial
+    return best
+
+
 def _segment_name(model, g, j):
     if model.mondrian == "class":
-        return f"class {model.classes_[j]!r}"
+        return f"class {model.classes_[j].item()!r}"
     if callable(model.mondrian):
-        return f"category {model.categories_[g]!r}"
+        return f"category {model.categories_[g].item()!r}"
     return "the calibration set"
 
 

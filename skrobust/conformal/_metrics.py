@@ -13,7 +13,8 @@ def _check_sets(y_true, sets, classes):
     y_true = np.asarray(y_true)
     if y_true.ndim != 1 or y_true.shape[0] != sets.shape[0]:
         raise ValueError(
-            f"y_true must have shape ({sets.shape[0]},) to match sets, got {y_true.shape}."
+            f"y_true must have shape ({sets.shape[0]},) to match sets, got "
+            f"{y_true.shape}."
         )
     classes = np.arange(sets.shape[1]) if classes is None else np.asarray(classes)
     if classes.shape != (sets.shape[1],):
@@ -26,7 +27,9 @@ def _check_sets(y_true, sets, classes):
     index = order[np.minimum(index, classes.shape[0] - 1)]
     unknown = classes[index] != y_true
     if np.any(unknown):
-        raise ValueError(f"y_true holds labels not in classes: {np.unique(y_true[unknown])[:5]}.")
+        raise ValueError(
+            f"y_true holds labels not in classes: {np.unique(y_true[unknown])[:5]}."
+        )
     return sets, sets[np.arange(sets.shape[0]), index], classes, y_true
 
 
@@ -77,7 +80,9 @@ def mean_set_size(sets):
     """
     sets = np.asarray(sets)
     if sets.ndim != 2:
-        raise ValueError(f"sets must have shape (n_samples, n_classes), got {sets.shape}.")
+        raise ValueError(
+            f"sets must have shape (n_samples, n_classes), got {sets.shape}."
+        )
     return float(sets.sum(axis=1).mean())
 
 

@@ -31,7 +31,9 @@ def check_alpha(alpha):
     """
     values = np.atleast_1d(np.asarray(alpha, dtype=object))
     if values.ndim != 1 or values.shape[0] == 0:
-        raise ValueError(f"alpha must be a number or a 1-D list of numbers, got {alpha!r}.")
+        raise ValueError(
+            f"alpha must be a number or a 1-D list of numbers, got {alpha!r}."
+        )
     for value in values:
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"alpha must be a real number in (0, 1), got {value!r}.")
@@ -60,12 +62,22 @@ def conformal_rank(n, alpha, *, guarantee="marginal", delta=0.1, n_poisoned=0):
 def minimum_calibration_size(alpha, *, guarantee="marginal", delta=0.1, n_poisoned=0):
     """The smallest calibration set for which :func:`conformal_rank` <= n."""
     n = 1
-    while conformal_rank(n, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned) > n:
+    while (
+        conformal_rank(
+            n, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
+        )
+        > n
+    ):
         n *= 2
     low, high = n // 2, n
     while high - low > 1:
         mid = (low + high) // 2
-        if conformal_rank(mid, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned) > mid:
+        if (
+            conformal_rank(
+                mid, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
+            )
+            > mid
+        ):
             low = mid
         else:
             high = mid
@@ -83,7 +95,13 @@ def check_rank(rank, n, alpha, *, what="the calibration set", **guarantee):
 
 
 def conformal_threshold(
-    scores, alpha, *, guarantee="marginal", delta=0.1, n_poisoned=0, what="the calibration set"
+    scores,
+    alpha,
+    *,
+    guarantee="marginal",
+    delta=0.1,
+    n_poisoned=0,
+    what="the calibration set",
 ):
     """The conformal threshold on non-conformity scores: keep labels scoring <= it.
 
@@ -116,8 +134,16 @@ def conformal_threshold(
     """
     scores = np.asarray(scores, dtype=float)
     n = scores.shape[0]
-    rank = conformal_rank(n, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned)
+    rank = conformal_rank(
+        n, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
+    )
     check_rank(
-        rank, n, alpha, what=what, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
+        rank,
+        n,
+        alpha,
+        what=what,
+        guarantee=guarantee,
+        delta=delta,
+        n_poisoned=n_poisoned,
     )
     return np.partition(scores, rank - 1)[rank - 1]

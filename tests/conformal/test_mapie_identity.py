@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -12,24 +11,6 @@ from skrobust.conformal import ConformalClassifier
 mapie = pytest.importorskip("mapie")
 from mapie.classification import SplitConformalClassifier  # noqa: E402
 from mapie.conformity_scores import APSConformityScore  # noqa: E402
-
-
-class StoredProba(ClassifierMixin, BaseEstimator):
-    """A fitted classifier whose probabilities are rows of a stored matrix,
-    looked up by the index held in the single feature."""
-
-    def __init__(self, proba=None):
-        self.proba = proba
-
-    def fit(self, X, y):
-        self.classes_ = np.arange(self.proba.shape[1])
-        return self
-
-    def predict_proba(self, X):
-        return self.proba[np.asarray(X)[:, 0].astype(int)]
-
-    def predict(self, X):
-        return np.argmax(self.predict_proba(X), axis=1)
 
 
 class NonRandomAPS(APSConformityScore):
@@ -49,16 +30,16 @@ def dirichlet_problem(n_classes, seed, n_cal=500, n_test=2000):
     return proba, true, n_cal
 
 
-def both_sets(proba, labels, n_cal, alphas, score, **options):
-    model = StoredProba(proba).fit(None, None)
-    index = np.arange(proba.shape[0])[:, None]
+def both_sets(model, index, labels, n_cal, alphas, score, **options):
     cal, test = index[:n_cal], index[n_cal:]
     ours = ConformalClassifier(
         model, alpha=list(alphas), conformity_score=score, method="prefit", **options
     ).fit(cal, labels[:n_cal])
     mapie_score = NonRandomAPS() if score == "aps" else score
     theirs = SplitConformalClassifier(
-        model, confidence_level=[1 - a for a in alphas], conformity_score=mapie_score,
+        model,
+        confidence_level=[1 - a for a in alphas],
+        conformity_score=mapie_score,
         prefit=True,
     ).conformalize(cal, labels[:n_cal])
     params = (
@@ -81,18 +62,31 @@ def both_sets(proba, labels, n_cal, alphas, score, **options):
         ("aps", {"include_last_label": False}),
     ],
 )
-def test_same_sets_as_mapie_on_dirichlet_probabilities(n_classes, seed, score, options):
+def test_same_sets_as_mapie_on_dirichlet_probabilities(
+    stored_model, n_classes, seed, score, options
+):
     proba, labels, n_cal = dirichlet_problem(n_classes, seed)
-    ours, theirs = both_sets(proba, labels, n_cal, [0.05, 0.1, 0.2], score, **options)
+    model, index = stored_model(proba)
+    ours, theirs = both_sets(
+        model, index, labels, n_cal, [0.05, 0.1, 0.2], score, **options
+    )
     assert ours.shape == theirs.shape
     np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("score", ["lac", "top_k", "aps"])
-def test_same_sets_as_mapie_on_a_fitted_model(score):
+@pytest.fixture(scope="module")
+def digits_proba():
     """Real probabilities: a logistic regression on digits, many near 0 and 1."""
     X, y = load_digits(return_X_y=True)
     X_fit, X_rest, y_fit, y_rest = train_test_split(X / 16, y, random_state=0)
-    proba = LogisticRegression(max_iter=200).fit(X_fit, y_fit).predict_proba(X_rest)
-    ours, theirs = both_sets(proba, y_rest, 200, [0.05, 0.1, 0.2], score)
+    return LogisticRegression(max_iter=200).fit(X_fit, y_fit).predict_proba(
+        X_rest
+    ), y_rest
+
+
+@pytest.mark.parametrize("score", ["lac", "top_k", "aps"])
+def test_same_sets_as_mapie_on_a_fitted_model(stored_model, digits_proba, score):
+    proba, y_rest = digits_proba
+    model, index = stored_model(proba)
+    ours, theirs = both_sets(model, index, y_rest, 200, [0.05, 0.1, 0.2], score)
     np.testing.assert_array_equal(ours, theirs)
