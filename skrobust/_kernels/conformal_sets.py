@@ -2,138 +2,155 @@
 
 Every kernel computes the scores of a row of probabilities for all classes in
 a small scratch buffer, then compares them with thresholds or counts the
-calibration scores below them; nothing of size n x K is allocated but the
-output. Rows are split into blocks, one scratch per block, run in parallel.
+calibration scores below them, writing into an output the caller allocated;
+nothing else of size n x K is allocated. The kernels are serial and release
+the GIL: :func:`skrobust.utils._threads.map_row_blocks` runs them on blocks
+of rows in threads (a parallel Numba kernel would compile three times slower).
 
 Score codes: 0 = LAC (``1 - p_j``); 1 = top-k (number of classes with a
 strictly larger probability); 2 = APS / RAPS (probability mass strictly above
 class ``j``, plus ``v * p_j`` with ``v`` 1 or a per-row uniform draw, plus
 ``lam * max(0, rank_j + 1 - k_reg)``). Tied probabilities get equal scores.
+All kernels take ``(proba, v, row_group, ...)`` first and ``out`` last, each
+with one entry per row.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 LAC, TOP_K, CUMULATIVE = 0, 1, 2
 THRESHOLD, KEEP_TOP, INCLUDE_LAST = 0, 1, 2
-_BLOCK = 256
 
 
 @njit(cache=True, nogil=True)
-def _descending_order(p, order):
-    """Fill ``order`` with the indices of ``p`` by decreasing value, ties by
-    index (insertion sort: rows are short and often nearly sorted)."""
-    for k in range(p.shape[0]):
-        order[k] = k
-    for a in range(1, p.shape[0]):
-        idx = order[a]
-        value = p[idx]
-        b = a - 1
-        while b >= 0 and p[order[b]] < value:
-            order[b + 1] = order[b]
-            b -= 1
-        order[b + 1] = idx
+def _sift_down(p, heap, root, end):
+    """Restore the max-heap (by ``p``) of ``heap[root:end]``."""
+    while 2 * root + 1 < end:
+        child = 2 * root + 1
+        if child + 1 < end and p[heap[child + 1]] > p[heap[child]]:
+            child += 1
+        if p[heap[child]] > p[heap[root]]:
+            heap[root], heap[child] = heap[child], heap[root]
+            root = child
+        else:
+            return
 
 
 @njit(cache=True, nogil=True)
-def _row_scores(p, code, lam, k_reg, v, order, out):
-    """Scores of every class of one row of probabilities into ``out``."""
+def _row_scores(p, code, lam, k_reg, v, heap, out, limit):
+    """Scores of every class of one row of probabilities into ``out``; returns
+    the top class (-1 for LAC, which needs no ranking).
+
+    Ranked scores pop classes off a max-heap by decreasing probability and
+    stop once the mass above the next class (its rank, for top-k) exceeds
+    ``limit``: those classes score ``inf``, so a set only ranks the classes
+    it may contain.
+    """
     K = p.shape[0]
     if code == LAC:
         for j in range(K):
             out[j] = 1.0 - p[j]
-        return
-    if K > 32:
-        order[:] = np.argsort(-p, kind="mergesort")
-    else:
-        _descending_order(p, order)
-    above = 0.0
-    start = 0
-    while start < K:
-        value = p[order[start]]
-        stop = start
-        while stop < K and p[order[stop]] == value:
-            j = order[stop]
-            if code == TOP_K:
-                out[j] = start
-            else:
-                out[j] = above + v * value + lam * max(0, start + 1 - k_reg)
-            stop += 1
-        for t in range(start, stop):
-            above += p[order[t]]
-        start = stop
+        return -1
+    for k in range(K):
+        heap[k] = k
+    for root in range(K // 2 - 1, -1, -1):
+        _sift_down(p, heap, root, K)
+    top = heap[0]
+    end = K
+    above = 0.0  # mass strictly above the current tie group
+    group_mass = 0.0
+    group_value = np.nan
+    start = 0  # rank of the current tie group
+    while end > 0:
+        j = heap[0]
+        value = p[j]
+        if value != group_value:
+            above += group_mass
+            group_mass = 0.0
+            group_value = value
+            start = K - end
+            if (start if code == TOP_K else above) > limit:
+                break
+        end -= 1
+        heap[0] = heap[end]
+        heap[end] = j
+        _sift_down(p, heap, 0, end)
+        group_mass += value
+        if code == TOP_K:
+            out[j] = start
+        else:
+            out[j] = above + v * value + lam * max(0, start + 1 - k_reg)
+    for t in range(end):
+        out[heap[t]] = np.inf
+    return top
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def score_matrix(proba, code, lam, k_reg, v):
-    """Scores of every class of every row, shape (n, K)."""
-    n, K = proba.shape
-    out = np.empty((n, K))
-    n_blocks = (n + _BLOCK - 1) // _BLOCK
-    for b in prange(n_blocks):
-        order = np.empty(K, dtype=np.int64)
-        for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
-            _row_scores(proba[i], code, lam, k_reg, v[i], order, out[i])
-    return out
+@njit(cache=True, nogil=True)
+def score_matrix(proba, v, row_group, code, lam, k_reg, out):
+    """Scores of every class of every row into ``out`` (n, K)."""
+    heap = np.empty(proba.shape[1], dtype=np.int64)
+    for i in range(proba.shape[0]):
+        _row_scores(proba[i], code, lam, k_reg, v[i], heap, out[i], np.inf)
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def prediction_sets(proba, code, lam, k_reg, v, rule, thresholds, row_group):
-    """Boolean sets, shape (A, n, K): class ``j`` of row ``i`` is in set
+@njit(cache=True, nogil=True)
+def prediction_sets(
+    proba, v, row_group, code, lam, k_reg, rule, thresholds, limits, out
+):
+    """Boolean sets into ``out`` (n, K, A): class ``j`` of row ``i`` is in set
     ``a`` when its score is at most ``thresholds[row_group[i], j, a]``.
 
     ``rule`` (cumulative scores only) adds classes: ``KEEP_TOP`` also keeps
     the top class, so no set is empty; ``INCLUDE_LAST`` keeps a class when
     the mass above it, before its own, is below the threshold (the class
-    that crosses it is kept, and the top class).
+    that crosses it is kept, and the top class). ``limits[g]`` is the
+    largest threshold of group ``g``: no class beyond it is ranked.
     """
     n, K = proba.shape
     A = thresholds.shape[2]
-    out = np.empty((A, n, K), dtype=np.bool_)
-    n_blocks = (n + _BLOCK - 1) // _BLOCK
-    for b in prange(n_blocks):
-        order = np.empty(K, dtype=np.int64)
-        scores = np.empty(K)
-        for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
-            _row_scores(proba[i], code, lam, k_reg, v[i], order, scores)
-            g = row_group[i]
-            top = scores[order[0]]
-            for j in range(K):
-                if rule == INCLUDE_LAST:
-                    before = scores[j] - v[i] * proba[i, j]
-                    for a in range(A):
-                        out[a, i, j] = before < thresholds[g, j, a] or j == order[0]
-                elif rule == KEEP_TOP:
-                    for a in range(A):
-                        out[a, i, j] = scores[j] <= max(thresholds[g, j, a], top)
-                else:
-                    for a in range(A):
-                        out[a, i, j] = scores[j] <= thresholds[g, j, a]
-    return out
+    heap = np.empty(K, dtype=np.int64)
+    scores = np.empty(K)
+    for i in range(n):
+        g = row_group[i]
+        top = _row_scores(proba[i], code, lam, k_reg, v[i], heap, scores, limits[g])
+        for j in range(K):
+            if rule == INCLUDE_LAST:
+                before = scores[j] - v[i] * proba[i, j]
+                for a in range(A):
+                    out[i, j, a] = before < thresholds[g, j, a] or j == top
+            elif rule == KEEP_TOP:
+                for a in range(A):
+                    out[i, j, a] = scores[j] <= max(thresholds[g, j, a], scores[top])
+            else:
+                for a in range(A):
+                    out[i, j, a] = scores[j] <= thresholds[g, j, a]
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def calibration_positions(
-    proba, code, lam, k_reg, v, sorted_scores, segment_start, segment_stop, row_group
+    proba, v, row_group, code, lam, k_reg, sorted_scores, seg_start, seg_stop, out
 ):
     """For each row and class, how many calibration scores of its segment lie
-    strictly below its score, shape (n, K).
+    strictly below its score, into ``out`` (n, K).
 
     The segment of class ``j`` in row ``i`` is
-    ``sorted_scores[segment_start[g, j]:segment_stop[g, j]]`` with
+    ``sorted_scores[seg_start[g, j]:seg_stop[g, j]]`` with
     ``g = row_group[i]``; each segment is sorted ascending.
     """
     n, K = proba.shape
-    out = np.empty((n, K), dtype=np.int64)
-    n_blocks = (n + _BLOCK - 1) // _BLOCK
-    for b in prange(n_blocks):
-        order = np.empty(K, dtype=np.int64)
-        scores = np.empty(K)
-        for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
-            _row_scores(proba[i], code, lam, k_reg, v[i], order, scores)
-            g = row_group[i]
-            for j in range(K):
-                start = segment_start[g, j]
-                segment = sorted_scores[start : segment_stop[g, j]]
-                out[i, j] = np.searchsorted(segment, scores[j], side="left")
-    return out
+    heap = np.empty(K, dtype=np.int64)
+    scores = np.empty(K)
+    for i in range(n):
+        _row_scores(proba[i], code, lam, k_reg, v[i], heap, scores, np.inf)
+        g = row_group[i]
+        for j in range(K):
+            # binary search: the first position whose score is >= scores[j]
+            start = low = seg_start[g, j]
+            high = seg_stop[g, j]
+            while low < high:
+                middle = (low + high) // 2
+                if sorted_scores[middle] < scores[j]:
+                    low = middle + 1
+                else:
+                    high = middle
+            out[i, j] = low - start

@@ -684,14 +684,11 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "classes_")
         alphas = check_alpha(self.alpha)
         if self.method == "cross":
-            pvalues = self.predict_pvalues(X)
-            sets = pvalues[None, :, :] > alphas[:, None, None]
+            sets = self.predict_pvalues(X)[:, :, None] > alphas
         else:
             groups = self._row_groups(X)
             sets = self.score_function_.sets(self._proba(X), self.thresholds_, groups)
-        if np.ndim(self.alpha) == 0:
-            return sets[0]
-        return np.moveaxis(sets, 0, -1)
+        return sets[:, :, 0] if np.ndim(self.alpha) == 0 else sets
 
     def get_metadata_routing(self):
         """Metadata routing: ``fit`` parameters go to the estimator's ``fit``.

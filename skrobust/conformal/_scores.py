@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels import conformal_sets as kernels
+from ..utils._threads import map_row_blocks
 
 SCORES = ("aps", "lac", "raps", "top_k")
 _CODES = {
@@ -52,37 +53,54 @@ class ScoreFunction:
     def cumulative(self):
         return self.name in ("aps", "raps")
 
-    def _args(self, proba, draw):
+    def _rows(self, proba, row_group, draw):
         n = proba.shape[0]
         if self.cumulative and self.randomized:
             v = np.random.RandomState(self.seed + draw).uniform(size=n)
         else:
             v = np.ones(n)
+        if row_group is None:
+            row_group = np.zeros(n, dtype=np.int64)
+        return np.ascontiguousarray(proba, dtype=np.float64), v, row_group
+
+    @property
+    def _params(self):
         lam = self.lam if self.name == "raps" else 0.0
-        return _CODES[self.name], float(lam), int(self.k_reg), v
+        return _CODES[self.name], float(lam), int(self.k_reg)
 
     def matrix(self, proba, *, draw=0):
         """Scores of every class, shape (n, K)."""
-        return kernels.score_matrix(proba, *self._args(proba, draw))
+        return map_row_blocks(
+            kernels.score_matrix,
+            self._rows(proba, None, draw),
+            self._params,
+            np.empty(proba.shape),
+        )
 
     def at_labels(self, proba, labels, *, draw=0):
         """Scores of the given class indices, shape (n,)."""
         return self.matrix(proba, draw=draw)[np.arange(proba.shape[0]), labels]
 
     def sets(self, proba, thresholds, row_group, *, draw=1):
-        """Boolean sets, shape (A, n, K), for thresholds of shape (G, K, A)."""
+        """Boolean sets, shape (n, K, A), for thresholds of shape (G, K, A)."""
         if not self.cumulative or self.randomized:
             rule = kernels.THRESHOLD
         elif self.include_last_label:
             rule = kernels.INCLUDE_LAST
         else:
             rule = kernels.KEEP_TOP
-        return kernels.prediction_sets(
-            proba, *self._args(proba, draw), rule, thresholds, row_group
+        return map_row_blocks(
+            kernels.prediction_sets,
+            self._rows(proba, row_group, draw),
+            (*self._params, rule, thresholds, thresholds.max(axis=(1, 2))),
+            np.empty((*proba.shape, thresholds.shape[2]), dtype=bool),
         )
 
     def positions(self, proba, sorted_scores, start, stop, row_group, *, draw=1):
         """How many calibration scores of each cell's segment lie below its score."""
-        return kernels.calibration_positions(
-            proba, *self._args(proba, draw), sorted_scores, start, stop, row_group
+        return map_row_blocks(
+            kernels.calibration_positions,
+            self._rows(proba, row_group, draw),
+            (*self._params, sorted_scores, start, stop),
+            np.empty(proba.shape, dtype=np.int64),
         )

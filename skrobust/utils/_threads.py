@@ -1,0 +1,51 @@
+"""Run a GIL-releasing row kernel on blocks of rows in threads."""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+# below this many rows per thread, starting threads costs more than it saves
+_MIN_ROWS_PER_THREAD = 2048
+
+
+def map_row_blocks(kernel, row_arrays, args, out, *, n_threads=None):
+    """Call ``kernel(*row_blocks, *args, out_block)`` on row blocks in threads.
+
+    ``row_arrays`` and ``out`` have one entry per row along their first axis;
+    each thread gets a contiguous block of rows of each, so C-contiguous
+    inputs stay C-contiguous and the kernel compiles once. The kernel must be
+    compiled with ``nogil=True`` for the threads to run at once.
+
+    Parameters
+    ----------
+    kernel : callable
+        A Numba kernel writing its result into its last argument.
+    row_arrays : tuple of ndarray
+        Per-row inputs, passed first.
+    args : tuple
+        Other arguments, passed after the row inputs.
+    out : ndarray
+        The output, one entry per row; returned.
+    n_threads : int, default=None
+        Number of threads; all cores if None.
+
+    Returns
+    -------
+    out : ndarray
+    """
+    n = out.shape[0]
+    n_threads = n_threads or os.cpu_count() or 1
+    n_threads = max(1, min(n_threads, n // _MIN_ROWS_PER_THREAD))
+    if n_threads == 1:
+        kernel(*row_arrays, *args, out)
+        return out
+    bounds = np.linspace(0, n, n_threads + 1).astype(np.int64)
+
+    def run(block):
+        rows = slice(bounds[block], bounds[block + 1])
+        kernel(*(a[rows] for a in row_arrays), *args, out[rows])
+
+    with ThreadPoolExecutor(n_threads) as pool:
+        list(pool.map(run, range(n_threads)))
+    return out
