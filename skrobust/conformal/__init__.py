@@ -8,6 +8,7 @@ from ._metrics import (
     size_stratified_coverage,
 )
 from ._multilabel import ConformalMultiLabelClassifier, label_set_coverage
+from ._plot import plot_coverage_vs_set_size
 
 __all__ = [
     "ConformalClassifier",
@@ -16,5 +17,6 @@ __all__ = [
     "coverage_score",
     "label_set_coverage",
     "mean_set_size",
+    "plot_coverage_vs_set_size",
     "size_stratified_coverage",
 ]

@@ -34,7 +34,7 @@ from ..noise import estimate_transition_matrix, symmetric_transition_matrix
 from ..noise._simulate import _check_transition_matrix
 from ..utils._validation import check_option
 from ._calibration import calibrate
-from ._quantile import check_alpha, check_rank, conformal_rank
+from ._quantile import check_alpha, check_guarantee, check_rank, conformal_rank
 from ._scores import SCORES, ScoreFunction
 
 _RAPS_LAMBDAS = (0.001, 0.01, 0.1, 0.2, 0.5)
@@ -259,21 +259,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         alphas = check_alpha(self.alpha)
         check_option(self.conformity_score, "conformity_score", set(SCORES))
         check_option(self.method, "method", {"split", "prefit", "cross"})
-        check_option(self.guarantee, "guarantee", {"marginal", "pac"})
-        if isinstance(self.delta, bool) or not isinstance(self.delta, numbers.Real):
-            raise TypeError(
-                f"delta must be a real number in (0, 1), got {self.delta!r}."
-            )
-        if not 0.0 < self.delta < 1.0:
-            raise ValueError(f"delta must lie in (0, 1), got {self.delta!r}.")
-        if (
-            isinstance(self.n_poisoned, bool)
-            or not isinstance(self.n_poisoned, numbers.Integral)
-            or self.n_poisoned < 0
-        ):
-            raise ValueError(
-                f"n_poisoned must be a non-negative integer, got {self.n_poisoned!r}."
-            )
+        check_guarantee(self.guarantee, self.delta, self.n_poisoned)
         if not (
             self.mondrian is None or self.mondrian == "class" or callable(self.mondrian)
         ):
