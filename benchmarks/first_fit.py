@@ -65,6 +65,8 @@ def main():
         ("svm", "FloralSVC", "dense", ""),
         ("linear_model", "RobustLossClassifier", "dense", ""),
         ("linear_model", "RobustLossClassifier", "sparse", "'crammer_singer'"),
+        ("conformal", "ConformalClassifier", "dense", "conformity_score='aps'"),
+        ("conformal", "ConformalMultiLabelClassifier", "dense", ""),
     ]
     for module, estimator, kind, params in configs:
         with tempfile.TemporaryDirectory() as cache_dir:

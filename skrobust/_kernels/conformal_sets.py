@@ -86,11 +86,26 @@ def _row_scores(p, code, lam, k_reg, v, heap, out, limit):
 
 
 @njit(cache=True, nogil=True)
+def _n_invalid(row):
+    """Entries that are not probabilities (NaN, infinite, outside [0, 1] by
+    more than round-off)."""
+    count = 0
+    for p in row:
+        if not (p >= -1e-6 and p <= 1.0 + 1e-6):
+            count += 1
+    return count
+
+
+@njit(cache=True, nogil=True)
 def score_matrix(proba, v, row_group, code, lam, k_reg, out):
-    """Scores of every class of every row into ``out`` (n, K)."""
+    """Scores of every class of every row into ``out`` (n, K); returns the
+    number of entries of ``proba`` that are not probabilities."""
     heap = np.empty(proba.shape[1], dtype=np.int64)
+    invalid = 0
     for i in range(proba.shape[0]):
+        invalid += _n_invalid(proba[i])
         _row_scores(proba[i], code, lam, k_reg, v[i], heap, out[i], np.inf)
+    return invalid
 
 
 @njit(cache=True, nogil=True)
@@ -104,14 +119,30 @@ def prediction_sets(
     the top class, so no set is empty; ``INCLUDE_LAST`` keeps a class when
     the mass above it, before its own, is below the threshold (the class
     that crosses it is kept, and the top class). ``limits[g]`` is the
-    largest threshold of group ``g``: no class beyond it is ranked.
+    largest threshold of group ``g``: no class beyond it is ranked. Returns
+    the number of entries of ``proba`` that are not probabilities.
     """
     n, K = proba.shape
     A = thresholds.shape[2]
+    invalid = 0
+    if code == LAC:  # no ranking, no scratch: the hot path of large batches
+        for i in range(n):
+            g = row_group[i]
+            for j in range(K):
+                p = proba[i, j]
+                if not (p >= -1e-6 and p <= 1.0 + 1e-6):
+                    invalid += 1
+                if A == 1:
+                    out[i, j, 0] = 1.0 - p <= thresholds[g, j, 0]
+                else:
+                    for a in range(A):
+                        out[i, j, a] = 1.0 - p <= thresholds[g, j, a]
+        return invalid
     heap = np.empty(K, dtype=np.int64)
     scores = np.empty(K)
     for i in range(n):
         g = row_group[i]
+        invalid += _n_invalid(proba[i])
         top = _row_scores(proba[i], code, lam, k_reg, v[i], heap, scores, limits[g])
         for j in range(K):
             if rule == INCLUDE_LAST:
@@ -124,6 +155,7 @@ def prediction_sets(
             else:
                 for a in range(A):
                     out[i, j, a] = scores[j] <= thresholds[g, j, a]
+    return invalid
 
 
 @njit(cache=True, nogil=True)
@@ -135,12 +167,15 @@ def calibration_positions(
 
     The segment of class ``j`` in row ``i`` is
     ``sorted_scores[seg_start[g, j]:seg_stop[g, j]]`` with
-    ``g = row_group[i]``; each segment is sorted ascending.
+    ``g = row_group[i]``; each segment is sorted ascending. Returns the
+    number of entries of ``proba`` that are not probabilities.
     """
     n, K = proba.shape
     heap = np.empty(K, dtype=np.int64)
     scores = np.empty(K)
+    invalid = 0
     for i in range(n):
+        invalid += _n_invalid(proba[i])
         _row_scores(proba[i], code, lam, k_reg, v[i], heap, scores, np.inf)
         g = row_group[i]
         for j in range(K):
@@ -154,3 +189,4 @@ def calibration_positions(
                 else:
                     high = middle
             out[i, j] = low - start
+    return invalid

@@ -64,7 +64,14 @@ class Calibration:
         below = np.where(
             positions > 0, self.counts[np.maximum(start + positions - 1, 0)], 0.0
         )
-        return np.clip(1.0 - below / (self.n_eff[row_group] + 1.0), 0.0, 1.0)
+        return pvalues_from_counts(below, self.n_eff[row_group])
+
+
+def pvalues_from_counts(below, n_eff):
+    """``(n_eff + 1 - below) / (n_eff + 1)``, in this form so that a p-value
+    equal to ``alpha`` compares equal to it (``1 - below / (n + 1)`` can
+    round above it and disagree with the sets)."""
+    return np.clip((n_eff + 1.0 - below) / (n_eff + 1.0), 0.0, 1.0)
 
 
 def _segment(scores, weights):

@@ -33,7 +33,7 @@ from sklearn.utils.validation import (
 from ..noise import estimate_transition_matrix, symmetric_transition_matrix
 from ..noise._simulate import _check_transition_matrix
 from ..utils._validation import check_option
-from ._calibration import calibrate
+from ._calibration import calibrate, pvalues_from_counts
 from ._quantile import check_alpha, check_guarantee, check_rank, conformal_rank
 from ._scores import SCORES, ScoreFunction
 
@@ -52,8 +52,6 @@ def model_proba(estimator, X, classes):
         if scores.ndim == 1:
             scores = np.column_stack([-scores, scores])
         proba = softmax(scores)
-    if not np.all(np.isfinite(proba)):
-        raise ValueError("the estimator returned NaN or infinite probabilities.")
     model_classes = np.asarray(estimator.classes_)
     if model_classes.shape[0] == classes.shape[0] and np.all(model_classes == classes):
         return np.ascontiguousarray(proba)
@@ -640,7 +638,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 )
                 below += positions
                 n_eff += cal.n_eff[groups]
-            return np.clip(1.0 - below / (n_eff + 1.0), 0.0, 1.0)
+            return pvalues_from_counts(below, n_eff)
         proba = self._proba(X)
         cal = self.calibration_
         positions = self.score_function_.positions(

@@ -347,12 +347,11 @@ class ConformalMultiLabelClassifier(
             -1: in some but not all, or the region is empty.
         """
         proba = self._label_proba(self._check_fitted_input(X))
-        return map_row_blocks(
-            label_certainty,
-            (proba,),
-            (int(self.norm), self.threshold_),
-            np.empty(proba.shape, dtype=np.int8),
+        certainty = np.empty(proba.shape, dtype=np.int8)
+        map_row_blocks(
+            label_certainty, (proba,), (int(self.norm), self.threshold_), certainty
         )
+        return certainty
 
     def pvalues(self, X, Y):
         """Conformal p-value of one label-set per row.
@@ -478,17 +477,17 @@ class ConformalMultiLabelClassifier(
         return Y
 
     def _scores(self, proba, Y):
-        return map_row_blocks(
-            label_set_scores, (proba, Y), (int(self.norm),), np.empty(proba.shape[0])
-        )
+        scores = np.empty(proba.shape[0])
+        map_row_blocks(label_set_scores, (proba, Y), (int(self.norm),), scores)
+        return scores
 
     def _region_sizes(self, proba):
-        return map_row_blocks(
-            region_sizes,
-            (proba,),
-            (int(self.norm), self.threshold_, int(self.max_region_size)),
-            np.empty(proba.shape[0], dtype=np.int64),
+        sizes = np.empty(proba.shape[0], dtype=np.int64)
+        limit = int(self.max_region_size)
+        map_row_blocks(
+            region_sizes, (proba,), (int(self.norm), self.threshold_, limit), sizes
         )
+        return sizes
 
     def _label_proba(self, X):
         """Per-label positive probabilities, float64 C-contiguous (n, L)."""

@@ -70,12 +70,9 @@ class ScoreFunction:
 
     def matrix(self, proba, *, draw=0):
         """Scores of every class, shape (n, K)."""
-        return map_row_blocks(
-            kernels.score_matrix,
-            self._rows(proba, None, draw),
-            self._params,
-            np.empty(proba.shape),
-        )
+        out = np.empty(proba.shape)
+        self._run(kernels.score_matrix, proba, None, draw, self._params, out)
+        return out
 
     def at_labels(self, proba, labels, *, draw=0):
         """Scores of the given class indices, shape (n,)."""
@@ -89,18 +86,24 @@ class ScoreFunction:
             rule = kernels.INCLUDE_LAST
         else:
             rule = kernels.KEEP_TOP
-        return map_row_blocks(
-            kernels.prediction_sets,
-            self._rows(proba, row_group, draw),
-            (*self._params, rule, thresholds, thresholds.max(axis=(1, 2))),
-            np.empty((*proba.shape, thresholds.shape[2]), dtype=bool),
-        )
+        out = np.empty((*proba.shape, thresholds.shape[2]), dtype=bool)
+        limits = thresholds.max(axis=(1, 2))
+        args = (*self._params, rule, thresholds, limits)
+        self._run(kernels.prediction_sets, proba, row_group, draw, args, out)
+        return out
 
     def positions(self, proba, sorted_scores, start, stop, row_group, *, draw=1):
         """How many calibration scores of each cell's segment lie below its score."""
-        return map_row_blocks(
-            kernels.calibration_positions,
-            self._rows(proba, row_group, draw),
-            (*self._params, sorted_scores, start, stop),
-            np.empty(proba.shape, dtype=np.int64),
-        )
+        out = np.empty(proba.shape, dtype=np.int64)
+        args = (*self._params, sorted_scores, start, stop)
+        self._run(kernels.calibration_positions, proba, row_group, draw, args, out)
+        return out
+
+    def _run(self, kernel, proba, row_group, draw, args, out):
+        rows = self._rows(proba, row_group, draw)
+        invalid = sum(map_row_blocks(kernel, rows, args, out))
+        if invalid:
+            raise ValueError(
+                f"the classifier returned {invalid} values that are not "
+                "probabilities (NaN, infinite, or outside [0, 1])."
+            )

@@ -26,26 +26,25 @@ def map_row_blocks(kernel, row_arrays, args, out, *, n_threads=None):
     args : tuple
         Other arguments, passed after the row inputs.
     out : ndarray
-        The output, one entry per row; returned.
+        The output, one entry per row, filled in place.
     n_threads : int, default=None
         Number of threads; all cores if None.
 
     Returns
     -------
-    out : ndarray
+    results : list
+        What the kernel returned for each block, in row order.
     """
     n = out.shape[0]
     n_threads = n_threads or os.cpu_count() or 1
     n_threads = max(1, min(n_threads, n // _MIN_ROWS_PER_THREAD))
     if n_threads == 1:
-        kernel(*row_arrays, *args, out)
-        return out
+        return [kernel(*row_arrays, *args, out)]
     bounds = np.linspace(0, n, n_threads + 1).astype(np.int64)
 
     def run(block):
         rows = slice(bounds[block], bounds[block + 1])
-        kernel(*(a[rows] for a in row_arrays), *args, out[rows])
+        return kernel(*(a[rows] for a in row_arrays), *args, out[rows])
 
     with ThreadPoolExecutor(n_threads) as pool:
-        list(pool.map(run, range(n_threads)))
-    return out
+        return list(pool.map(run, range(n_threads)))

@@ -2,6 +2,7 @@
 
 import itertools
 import pickle
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -123,6 +124,42 @@ def test_pvalues_give_the_sets(stored_model):
         pvalues = clf.predict_pvalues(index[1000:])
         assert np.all((pvalues > 0) & (pvalues <= 1))
         np.testing.assert_array_equal(pvalues > 0.2, clf.predict_set(index[1000:]))
+
+
+def test_pvalues_at_exactly_alpha_agree_with_the_sets(stored_model):
+    """n = 99, alpha = 0.05: (n + 1) alpha is an integer, so some p-values
+    equal alpha exactly; they must not round above it."""
+    proba, labels = dirichlet_problem(2099, 2, 3)
+    model, index = stored_model(proba)
+    for mondrian in (None, "class"):
+        n = 99 if mondrian is None else 198  # about 99 per class
+        clf = ConformalClassifier(model, alpha=0.05, method="prefit", mondrian=mondrian)
+        clf.fit(index[:n], labels[:n])
+        pvalues = clf.predict_pvalues(index[n:])
+        np.testing.assert_array_equal(pvalues > 0.05, clf.predict_set(index[n:]))
+        if mondrian is None:
+            assert np.any(pvalues == 0.05)
+
+
+def test_probabilities_that_are_not_probabilities_are_refused(stored_model):
+    proba, labels = dirichlet_problem(300, 3, 4)
+    model, index = stored_model(proba)
+    clf = ConformalClassifier(model, method="prefit").fit(index, labels)
+    for bad in (np.nan, np.inf, 1.5, -0.2):
+        broken = proba.copy()
+        broken[7, 1] = bad
+        broken_model, _ = stored_model(broken)
+        clf.set_params(estimator=broken_model)
+        with pytest.raises(ValueError, match="not probabilities"):
+            clf.fit(index, labels)
+        clf.set_params(estimator=model).fit(index, labels)
+        clf.estimator_ = broken_model
+        for score in ("lac", "aps"):
+            clf.score_function_ = replace(clf.score_function_, name=score)
+            with pytest.raises(ValueError, match="1 values that are not probabilities"):
+                clf.predict_set(index)
+        with pytest.raises(ValueError, match="not probabilities"):
+            clf.predict_pvalues(index)
 
 
 def test_several_levels_give_nested_sets(stored_model):
