@@ -20,7 +20,6 @@ back at ``1 - alpha`` with sets as small as clean calibration gives.
 # A model, and calibration labels with 20% of them flipped
 # --------------------------------------------------------
 import matplotlib.pyplot as plt
-import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
