@@ -56,14 +56,15 @@ ALPHAS = [0.1, 0.05]
 METHODS = [
     ("LAC", {"conformity_score": "lac"}, True),
     ("APS randomised", {"conformity_score": "aps", "randomized": True}, True),
-    ("APS", {"conformity_score": "aps"}, False),
+    ("APS (default)", {"conformity_score": "aps"}, False),
+    ("APS not randomised", {"conformity_score": "aps", "randomized": False}, False),
     (
         "APS no last label",
-        {"conformity_score": "aps", "include_last_label": False},
+        {"conformity_score": "aps", "randomized": False, "include_last_label": False},
         False,
     ),
     ("RAPS randomised", {"conformity_score": "raps", "randomized": True}, True),
-    ("RAPS", {"conformity_score": "raps"}, False),
+    ("RAPS (default)", {"conformity_score": "raps"}, False),
     ("top-k", {"conformity_score": "top_k"}, False),
     ("Mondrian LAC", {"conformity_score": "lac", "mondrian": "class"}, True),
 ]

@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..noise import estimate_transition_matrix, symmetric_transition_matrix
+from ..noise import fit_transition_matrix, symmetric_transition_matrix
 from ..noise._simulate import _check_transition_matrix
 from ..utils._validation import check_option
 from ._calibration import calibrate, pvalues_from_counts
@@ -106,9 +106,13 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Noise of the calibration labels: ``noise_matrix[i, j]`` the
         probability that a sample of true class ``i`` is labelled ``j``,
         rows and columns in the order of ``classes_``; a float is a
-        symmetric flip rate; "estimate" fits the matrix by confident
-        learning on the calibration probabilities. The thresholds then aim
-        at the coverage of the *true* labels (NACP; see Notes).
+        symmetric flip rate; "estimate" fits the matrix by maximum
+        likelihood of the calibration labels under the model's
+        probabilities (:func:`skrobust.noise.fit_transition_matrix`): right
+        for a model trained on clean labels, biased toward no noise (larger,
+        still valid sets) for one trained on the noisy labels. The
+        thresholds then aim at the coverage of the *true* labels (NACP; see
+        Notes).
     guarantee : {"marginal", "pac"}, default="marginal"
         "marginal": coverage at least ``1 - alpha`` on average over
         calibration and test draws. "pac": miscoverage at most ``alpha``
@@ -118,13 +122,21 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     n_poisoned : int, default=0
         Number of calibration labels an adversary may have flipped; the
         guarantee holds for the clean labels whatever the flips.
-    randomized : bool, default=False
-        For "aps" and "raps": randomise the scores with a uniform draw per
-        row, which makes the coverage exact rather than conservative.
-        Draws are seeded by ``random_state``.
+    randomized : {"calibration", True, False}, default="calibration"
+        For "aps" and "raps", where the scores are randomised with a
+        uniform draw per row (seeded by ``random_state``). "calibration"
+        (MAPIE's default): the calibration scores are, the sets are not;
+        a set keeps the classes up to and including the one whose mass
+        crosses the threshold: deterministic, never empty, coverage a little
+        above ``1 - alpha``. True: the prediction scores too; coverage
+        exact, sets depend on the draw (a row's set can change with its
+        position in the batch) and can be empty. False: nothing is drawn;
+        with over-confident models the threshold sits near 1 and the sets
+        are large.
     include_last_label : bool, default=True
-        For non-randomised "aps" and "raps": also keep the class whose mass
-        crosses the threshold (MAPIE's default; larger, never empty sets).
+        For "aps" and "raps" with ``randomized`` not True: also keep the
+        class whose mass crosses the threshold (MAPIE's default). False is
+        only valid with ``randomized=False``.
     raps_lambda : float or "auto", default="auto"
         RAPS penalty weight; "auto" picks from (0.001, 0.01, 0.1, 0.2, 0.5)
         the one with the smallest mean set size on 20% of the calibration
@@ -166,7 +178,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     See Also
     --------
     skrobust.conformal.coverage_score : Share of rows whose set holds the label.
-    skrobust.noise.estimate_transition_matrix : The "estimate" noise matrix.
+    skrobust.noise.fit_transition_matrix : The "estimate" noise matrix.
 
     Notes
     -----
@@ -227,7 +239,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         guarantee="marginal",
         delta=0.1,
         n_poisoned=0,
-        randomized=False,
+        randomized="calibration",
         include_last_label=True,
         raps_lambda="auto",
         raps_k="auto",
@@ -264,11 +276,22 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"mondrian must be None, 'class' or a callable, got {self.mondrian!r}."
             )
-        for name in ("randomized", "include_last_label"):
-            if not isinstance(getattr(self, name), bool):
-                raise TypeError(
-                    f"{name} must be True or False, got {getattr(self, name)!r}."
-                )
+        if not isinstance(self.include_last_label, bool):
+            raise TypeError(
+                "include_last_label must be True or False, got "
+                f"{self.include_last_label!r}."
+            )
+        if not (isinstance(self.randomized, bool) or self.randomized == "calibration"):
+            raise ValueError(
+                "randomized must be True, False or 'calibration', got "
+                f"{self.randomized!r}."
+            )
+        if self.randomized == "calibration" and not self.include_last_label:
+            raise ValueError(
+                "randomized='calibration' needs include_last_label=True: without "
+                "the crossing class the deterministic sets can miss classes the "
+                "randomised calibration scores admit. Use randomized=False."
+            )
         if self.raps_lambda != "auto":
             if (
                 isinstance(self.raps_lambda, bool)
@@ -338,7 +361,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return None
         if isinstance(self.noise_matrix, str):
             check_option(self.noise_matrix, "noise_matrix", {"estimate"})
-            P, _ = estimate_transition_matrix(labels, proba)
+            P = fit_transition_matrix(labels, proba)
         elif isinstance(self.noise_matrix, numbers.Real) and not isinstance(
             self.noise_matrix, bool
         ):
@@ -532,12 +555,14 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         labels = np.searchsorted(self.classes_, y)
         groups = self._groups(X, fit=True)
         self.fold_calibrations_ = []
-        for (_, test), model in zip(folds, self.estimators_, strict=True):
+        for fold, ((_, test), model) in enumerate(
+            zip(folds, self.estimators_, strict=True)
+        ):
             proba = model_proba(model, _safe_indexing(X, test), self.classes_)
             fold_groups = None if groups is None else groups[test]
             self.fold_calibrations_.append(
                 calibrate(
-                    score.matrix(proba, draw=0),
+                    score.matrix(proba, draw=2 + fold),
                     labels[test],
                     np.empty(0),
                     groups=fold_groups,

@@ -38,12 +38,14 @@ _CODES = {
 class ScoreFunction:
     """A conformity score with its settings, applied to probability arrays.
 
-    ``seed`` fixes the per-row uniform draws of the randomised scores: the
-    same seed gives the same draws for the same number of rows.
+    ``randomized`` is False, True (calibration and prediction scores drawn)
+    or "calibration" (calibration scores drawn, prediction deterministic).
+    ``seed`` fixes the per-row uniform draws: the same seed gives the same
+    draws for the same number of rows.
     """
 
     name: str
-    randomized: bool = False
+    randomized: bool | str = False
     include_last_label: bool = True
     lam: float = 0.0
     k_reg: int = 0
@@ -53,9 +55,12 @@ class ScoreFunction:
     def cumulative(self):
         return self.name in ("aps", "raps")
 
-    def _rows(self, proba, row_group, draw):
+    def _rows(self, proba, row_group, draw, *, calibration=False):
         n = proba.shape[0]
-        if self.cumulative and self.randomized:
+        drawn = self.randomized is True or (
+            calibration and self.randomized == "calibration"
+        )
+        if self.cumulative and drawn:
             v = np.random.RandomState(self.seed + draw).uniform(size=n)
         else:
             v = np.ones(n)
@@ -69,9 +74,10 @@ class ScoreFunction:
         return _CODES[self.name], float(lam), int(self.k_reg)
 
     def matrix(self, proba, *, draw=0):
-        """Scores of every class, shape (n, K)."""
+        """Calibration scores of every class, shape (n, K)."""
         out = np.empty(proba.shape)
-        self._run(kernels.score_matrix, proba, None, draw, self._params, out)
+        rows = self._rows(proba, None, draw, calibration=True)
+        self._run(kernels.score_matrix, rows, self._params, out)
         return out
 
     def at_labels(self, proba, labels, *, draw=0):
@@ -80,7 +86,7 @@ class ScoreFunction:
 
     def sets(self, proba, thresholds, row_group, *, draw=1):
         """Boolean sets, shape (n, K, A), for thresholds of shape (G, K, A)."""
-        if not self.cumulative or self.randomized:
+        if not self.cumulative or self.randomized is True:
             rule = kernels.THRESHOLD
         elif self.include_last_label:
             rule = kernels.INCLUDE_LAST
@@ -89,18 +95,21 @@ class ScoreFunction:
         out = np.empty((*proba.shape, thresholds.shape[2]), dtype=bool)
         limits = thresholds.max(axis=(1, 2))
         args = (*self._params, rule, thresholds, limits)
-        self._run(kernels.prediction_sets, proba, row_group, draw, args, out)
+        self._run(
+            kernels.prediction_sets, self._rows(proba, row_group, draw), args, out
+        )
         return out
 
     def positions(self, proba, sorted_scores, start, stop, row_group, *, draw=1):
         """How many calibration scores of each cell's segment lie below its score."""
         out = np.empty(proba.shape, dtype=np.int64)
         args = (*self._params, sorted_scores, start, stop)
-        self._run(kernels.calibration_positions, proba, row_group, draw, args, out)
+        rows = self._rows(proba, row_group, draw)
+        self._run(kernels.calibration_positions, rows, args, out)
         return out
 
-    def _run(self, kernel, proba, row_group, draw, args, out):
-        rows = self._rows(proba, row_group, draw)
+    @staticmethod
+    def _run(kernel, rows, args, out):
         invalid = sum(map_row_blocks(kernel, rows, args, out))
         if invalid:
             raise ValueError(

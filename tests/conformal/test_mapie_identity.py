@@ -33,7 +33,12 @@ def dirichlet_problem(n_classes, seed, n_cal=500, n_test=2000):
 def both_sets(model, index, labels, n_cal, alphas, score, **options):
     cal, test = index[:n_cal], index[n_cal:]
     ours = ConformalClassifier(
-        model, alpha=list(alphas), conformity_score=score, method="prefit", **options
+        model,
+        alpha=list(alphas),
+        conformity_score=score,
+        method="prefit",
+        randomized=False,
+        **options,
     ).fit(cal, labels[:n_cal])
     mapie_score = NonRandomAPS() if score == "aps" else score
     theirs = SplitConformalClassifier(

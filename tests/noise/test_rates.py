@@ -7,7 +7,10 @@ from skrobust.noise import (
     clean_label_posterior,
     estimate_noise_rates,
     estimate_transition_matrix,
+    fit_transition_matrix,
+    flip_labels,
     importance_weights,
+    pair_transition_matrix,
     symmetric_transition_matrix,
 )
 from skrobust.noise._correction import (
@@ -163,3 +166,31 @@ def test_confident_joint_recovers_a_transition_matrix():
     )
     weighted, _ = estimate_transition_matrix(noisy, scores, sample_weight=weight)
     np.testing.assert_allclose(weighted, repeated, atol=1e-12)
+
+
+def _clean_probabilities(n, K, seed):
+    rng = np.random.default_rng(seed)
+    peak = np.eye(K)[rng.integers(0, K, n)]
+    proba = np.array([rng.dirichlet(1 + 6 * row) for row in peak])
+    true = (rng.random(n)[:, None] > proba.cumsum(axis=1)).sum(axis=1)
+    return proba, np.minimum(true, K - 1)
+
+
+def test_fit_transition_matrix_recovers_a_known_matrix():
+    proba, true = _clean_probabilities(20_000, 4, 0)
+    T = pair_transition_matrix(4, 0.3)
+    noisy, _ = flip_labels(true, T, random_state=0)
+    np.testing.assert_allclose(fit_transition_matrix(noisy, proba), T, atol=0.03)
+    # labels drawn from the probabilities themselves: no noise
+    np.testing.assert_allclose(fit_transition_matrix(true, proba), np.eye(4), atol=0.03)
+
+
+def test_fit_transition_matrix_checks_its_input():
+    proba, true = _clean_probabilities(100, 3, 1)
+    before = proba.copy()
+    with pytest.raises(ValueError):
+        fit_transition_matrix(true[:50], proba)
+    with pytest.raises(ValueError):
+        fit_transition_matrix(np.full(100, 5), proba)
+    fit_transition_matrix(true, proba)
+    np.testing.assert_array_equal(proba, before)
