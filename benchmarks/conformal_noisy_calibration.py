@@ -15,12 +15,13 @@ method="prefit")`` is calibrated by
   "clean + PAC" and "clean + Mondrian", the references of the last two);
 - plain: split conformal on the noisy labels, no correction;
 - known r: ``noise_matrix=r`` (the true matrix);
-- estimated: ``noise_matrix="estimate"`` (confident learning on the
-  calibration probabilities);
-- EM estimate (not in skrobust): ``noise_matrix`` set to the maximum
-  likelihood matrix of the noisy labels given the model's probabilities
-  taken as clean-label posteriors (EM, below): a candidate replacement for
-  "estimate", passed as an array;
+- estimated: ``noise_matrix="estimate"`` (the maximum-likelihood matrix
+  of the noisy labels given the model's probabilities taken as clean-label
+  posteriors, ``skrobust.noise.fit_transition_matrix``);
+- confident learning: ``noise_matrix`` set to confident learning's
+  estimate on the calibration probabilities
+  (``skrobust.noise.estimate_transition_matrix``), passed as an array: what
+  "estimate" used before, for comparison;
 - known r + PAC: ``noise_matrix=r, guarantee="pac"`` (delta = 0.1);
 - known r + Mondrian: ``noise_matrix=r, mondrian="class"``;
 
@@ -44,7 +45,7 @@ internals) and gives the oracle threshold (the clean-label LAC quantile of
 the *test* rows at exactly 1 - alpha: the smallest sets with that
 coverage). For "estimated" it gives the mean flip rate of the estimated
 matrix (1 - mean of its diagonal), also on clean calibration labels (r = 0),
-and that of the EM matrix.
+and that of confident learning's matrix.
 
 Data: sklearn's digits and, from the data folder (``--data DIR`` or
 SKROBUST_DATA), KEEL satimage and penbased (skipped when absent).
@@ -76,6 +77,7 @@ from skrobust.conformal import (
 from skrobust.conformal._calibration import _segment, _threshold
 from skrobust.noise import (
     estimate_transition_matrix,
+    fit_transition_matrix,
     symmetric_noise,
     symmetric_transition_matrix,
 )
@@ -91,13 +93,13 @@ METHODS = {
     "plain": {},
     "known r": {"noise_matrix": "rate"},
     "estimated": {"noise_matrix": "estimate"},
-    "EM estimate (not in skrobust)": {"noise_matrix": "em"},
+    "confident learning": {"noise_matrix": "cl"},
     "clean + PAC": {"guarantee": "pac"},
     "known r + PAC": {"noise_matrix": "rate", "guarantee": "pac"},
     "clean + Mondrian": {"mondrian": "class"},
     "known r + Mondrian": {"noise_matrix": "rate", "mondrian": "class"},
 }
-ESTIMATES = ["estimated", "EM estimate (not in skrobust)"]
+ESTIMATES = ["estimated", "confident learning"]
 # the clean-label run whose set size a method is compared with
 REFERENCE = {
     "clean + PAC": "clean + PAC",
@@ -126,20 +128,6 @@ class StoredProba(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-
-def em_transition_matrix(labels, proba, n_iter=200):
-    """Maximum likelihood ``P`` of ``P(label | x) = sum_i proba[x, i] P[i, label]``
-    by EM, starting from 10% symmetric noise: the E step splits each row
-    over its possible true classes, the M step counts labels per true class."""
-    K = proba.shape[1]
-    P = symmetric_transition_matrix(K, 0.1)
-    Y = np.eye(K)[labels]
-    for _ in range(n_iter):
-        posterior = proba * P[:, labels].T
-        posterior /= posterior.sum(axis=1, keepdims=True)
-        P = (posterior.T @ Y) / posterior.sum(axis=0)[:, None]
-    return P
 
 
 def datasets(root):
@@ -221,7 +209,7 @@ def run_dataset(name, X, y, args):
             y_noisy = symmetric_noise(
                 y_pool[cal], rate, random_state=1000 * split + int(100 * rate)
             )[0]
-            em_matrix = em_transition_matrix(
+            cl_matrix, _ = estimate_transition_matrix(
                 np.searchsorted(classes, y_noisy), proba[cal]
             )
             for score, score_options in SCORES.items():
@@ -229,13 +217,13 @@ def run_dataset(name, X, y, args):
                     options = {**score_options, **method_options}
                     if options.get("noise_matrix") == "rate":
                         options["noise_matrix"] = rate
-                    elif options.get("noise_matrix") == "em":
-                        options["noise_matrix"] = em_matrix
+                    elif options.get("noise_matrix") == "cl":
+                        options["noise_matrix"] = cl_matrix
                     y_cal = y_pool[cal] if method.startswith("clean") else y_noisy
                     results.setdefault((rate, score, method), []).append(
                         evaluate(model, options, index[cal], y_cal, *test_data, split)
                     )
-            clean_estimate, _ = estimate_transition_matrix(labels_pool[cal], proba[cal])
+            clean_estimate = fit_transition_matrix(labels_pool[cal], proba[cal])
             finite = lac_thresholds(
                 proba[cal],
                 np.searchsorted(classes, y_noisy),
@@ -313,7 +301,8 @@ def main():
     print(
         "| data | noise r | coverage (n + 1) | size (n + 1) | coverage n | size n | "
         "oracle coverage | oracle size | flip rate 'estimate', clean labels | "
-        "flip rate 'estimate', noisy labels | flip rate EM, noisy labels |"
+        "flip rate 'estimate', noisy labels | "
+        "flip rate confident learning, noisy labels |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, by_rate in all_diagnostics.items():
