@@ -20,9 +20,11 @@ estimate need not be monotone), reaches a target ``tau``.
   (the label-conditional form of Sesia et al. 2024). With ``P = I`` both
   reduce to the clean case.
 - The target: ``(1 - alpha)(n_eff + 1)`` (marginal; for clean labels the
-  conformal rank), or for the PAC guarantee ``n_eff (1 - alpha + Delta)``
-  with ``Delta`` a DKW bound over the ``K^2`` sub-distribution ECDFs of
-  ``M_q`` (clean labels use the exact binomial rank instead).
+  conformal rank). For the PAC guarantee clean labels use the exact
+  binomial rank; noisy ones a fixed grid of candidate thresholds, each
+  row's weighted count being a bounded term, so that Hoeffding's inequality
+  union-bounded over the grid (and, per class, over the estimated class
+  share) holds at whichever grid point is chosen.
 - Poisoning: ``m`` flipped labels change the weighted count at any ``q`` by at
   most ``m * D``, ``D = max_{i,i'} sum_l max(0, W[i, l] - W[i', l])`` (``D = 1``
   for clean labels: the rank moves by at most ``m``). For class-conditional
@@ -98,11 +100,70 @@ def _noise_spread(W):
     return float(np.maximum(W[:, None, :] - W[None, :, :], 0.0).sum(axis=2).max())
 
 
-def _dkw_margin(W, n, delta):
-    """Uniform deviation of ``Tr(M_q W)`` over ``q`` with probability ``1 - delta``:
-    one-sided DKW on each of the ``K^2`` sub-distribution ECDFs."""
-    K = W.shape[0]
-    return float(np.abs(W).sum()) * math.sqrt(math.log(K * K / delta) / (2.0 * n))
+def _hoeffding_margin(width, n, n_events, delta):
+    """One-sided Hoeffding deviation of a mean of ``n`` terms of range
+    ``width``, union-bounded over ``n_events`` events."""
+    return width * math.sqrt(math.log(n_events / delta) / (2.0 * n))
+
+
+def _too_few(name, n_seg, alpha):
+    return ValueError(
+        f"{name} has {n_seg} samples: too few for alpha={alpha:g} with the "
+        "noise correction (its coverage target exceeds what the data can show). "
+        "Use more calibration data or a larger alpha."
+    )
+
+
+def _noisy_thresholds(scores, weights, n_seg, n_eff, column, W, alphas, settings):
+    """Thresholds of one segment from noisy labels (see the module docstring).
+
+    Marginal: the smallest entry from which the running minimum of the
+    weighted count reaches ``(1 - alpha)(n_eff + 1)``. PAC: the smallest
+    point of a fixed score grid (chosen before the data, so a union bound
+    over it holds) whose weighted count ``A`` satisfies
+    ``A/n - t_A >= (1 - alpha)(n_eff/n + t_B)``, with Hoeffding margins for
+    the count and, per class, for the estimated class share ``n_eff/n``.
+    """
+    guarantee, delta, n_poisoned, spread, grid, n_segments, name = settings
+    sorted_scores, counts = _segment(scores, weights)
+    shift = n_poisoned * spread
+    if guarantee != "pac":
+        thresholds = []
+        for a in alphas:
+            tau = (1.0 - a) * (n_eff + 1.0) + shift
+            if tau > n_eff:
+                raise _too_few(name, n_seg, a)
+            thresholds.append(_threshold(sorted_scores, counts, tau))
+        return sorted_scores, counts, thresholds
+    raw = _cumulative_at(sorted_scores, scores, weights, grid)
+    if column is None:  # rows of W sum to 1: n_eff = n_seg exactly
+        width_count = float((np.abs(W)).sum(axis=1).max())
+        margin_share = 0.0
+    else:
+        width_count = float(np.abs(W[:, column]).max())
+        width_share = float(W[:, column].max() - min(0.0, W[:, column].min()))
+        margin_share = _hoeffding_margin(
+            width_share, n_seg, n_segments * (len(grid) + 1), delta
+        )
+    margin_count = _hoeffding_margin(
+        width_count, n_seg, n_segments * (len(grid) + 1), delta
+    )
+    thresholds = []
+    for a in alphas:
+        tau = (1 - a) * (n_eff + n_seg * margin_share) + n_seg * margin_count + shift
+        index = np.searchsorted(np.maximum.accumulate(raw), tau, side="left")
+        if tau > n_eff or index >= grid.shape[0]:
+            raise _too_few(name, n_seg, a)
+        thresholds.append(grid[index])
+    return sorted_scores, counts, thresholds
+
+
+def _cumulative_at(sorted_scores, scores, weights, points):
+    """Weighted count of the entries ``<= q`` for each ``q`` in ``points``."""
+    keep = weights != 0
+    order = np.argsort(scores[keep], kind="mergesort")
+    cumulative = np.concatenate([[0.0], np.cumsum(weights[keep][order])])
+    return cumulative[np.searchsorted(sorted_scores, points, side="right")]
 
 
 def _clean_tau(n, alpha, guarantee, delta, n_poisoned, class_conditional, what):
@@ -143,13 +204,16 @@ def calibrate(
     delta=0.1,
     n_poisoned=0,
     class_names=None,
+    score_grid=None,
 ):
     """Thresholds of shape (n_groups, K, len(alphas)) and their evidence.
 
     ``score_matrix`` holds the scores of every class of the calibration rows,
     ``labels`` their (possibly noisy) class indices, ``groups`` their
     category indices in ``0..n_groups-1`` (or None), ``noise_inverse`` the
-    inverse transition matrix (or None for clean labels).
+    inverse transition matrix (or None for clean labels), ``score_grid``
+    the candidate thresholds of the PAC rule with noisy labels, fixed before
+    the data (the union bound runs over them).
     """
     n, K = score_matrix.shape
     if groups is None:
@@ -165,7 +229,8 @@ def calibrate(
             )
     spread = _noise_spread(W) if W is not None and n_poisoned else 0.0
 
-    segments = []  # (scores, counts, n_eff, tau per alpha, column or None, group)
+    n_segments = K if class_conditional else n_groups
+    segments = []  # (scores, counts, n_eff, threshold per alpha, column, group)
     for g in range(n_groups):
         in_group = groups == g
         if class_conditional:  # exclusive with groups: one group
@@ -181,10 +246,21 @@ def calibrate(
             if W is None:
                 n_seg = int(members.sum())
                 scores = score_matrix[members, j if j is not None else labels[members]]
-                weights = np.ones(n_seg)
-                taus = [
-                    _clean_tau(
-                        n_seg, a, guarantee, delta, n_poisoned, class_conditional, name
+                sorted_scores, counts = _segment(scores, np.ones(n_seg))
+                n_eff_seg = float(n_seg)
+                thresholds = [
+                    _threshold(
+                        sorted_scores,
+                        counts,
+                        _clean_tau(
+                            n_seg,
+                            a,
+                            guarantee,
+                            delta,
+                            n_poisoned,
+                            class_conditional,
+                            name,
+                        ),
                     )
                     for a in alphas
                 ]
@@ -193,33 +269,25 @@ def calibrate(
                     n_seg = int(members.sum())
                     scores = score_matrix[members].ravel()
                     weights = W[labels[members]].ravel()
-                    n_eff = float(n_seg)
+                    n_eff_seg = float(n_seg)
                 else:
                     n_seg = n
                     scores = score_matrix[:, j]
                     weights = W[labels, j]
-                    n_eff = float(weights.sum())
-                margin = (
-                    _dkw_margin(W, max(n_seg, 1), delta) if guarantee == "pac" else 0.0
+                    n_eff_seg = float(weights.sum())
+                settings = (
+                    guarantee,
+                    delta,
+                    n_poisoned,
+                    spread,
+                    score_grid,
+                    n_segments,
+                    name,
                 )
-                taus = []
-                for a in alphas:
-                    if guarantee == "pac":
-                        tau = n_eff * (1.0 - a + margin)
-                    else:
-                        tau = (1.0 - a) * (n_eff + 1.0)
-                    tau += n_poisoned * spread
-                    if tau > n_eff:
-                        raise ValueError(
-                            f"{name} has {n_seg} samples: too few for alpha={a:g} "
-                            "with the noise correction (its coverage target exceeds "
-                            "what the data can show). Use more calibration data or "
-                            "a larger alpha."
-                        )
-                    taus.append(tau)
-            sorted_scores, counts = _segment(scores, weights)
-            n_eff_seg = float(n_seg) if W is None else n_eff
-            segments.append((sorted_scores, counts, n_eff_seg, taus, j, g))
+                sorted_scores, counts, thresholds = _noisy_thresholds(
+                    scores, weights, n_seg, n_eff_seg, j, W, alphas, settings
+                )
+            segments.append((sorted_scores, counts, n_eff_seg, thresholds, j, g))
 
     A = len(alphas)
     thresholds = np.empty((n_groups, K, A))
@@ -227,10 +295,10 @@ def calibrate(
     stop = np.empty((n_groups, K), dtype=np.int64)
     n_eff = np.empty((n_groups, K))
     offset = 0
-    for sorted_scores, counts, n_eff_seg, taus, j, g in segments:
+    for sorted_scores, _, n_eff_seg, segment_thresholds, j, g in segments:
         columns = slice(None) if j is None else j
-        for a, tau in enumerate(taus):
-            thresholds[g, columns, a] = _threshold(sorted_scores, counts, tau)
+        for a, threshold in enumerate(segment_thresholds):
+            thresholds[g, columns, a] = threshold
         start[g, columns] = offset
         offset += sorted_scores.shape[0]
         stop[g, columns] = offset

@@ -191,7 +191,9 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     label-conditional form of Sesia et al. 2024), and takes the smallest
     ``q`` at which the estimate reaches ``(1 - alpha)(n + 1) / n``; with
     ``P = I`` this is split conformal prediction exactly. Under
-    ``guarantee="pac"`` the target adds a DKW margin. An adversary who flips
+    ``guarantee="pac"`` the threshold is the smallest point of a fixed grid
+    whose estimate, less a Hoeffding margin union-bounded over the grid,
+    reaches ``1 - alpha``. An adversary who flips
     ``m`` labels moves the calibration quantile by at most ``m`` ranks, so
     the threshold takes ``m`` more. The PAC rule (Park et al. 2020) allows
     the largest number of calibration errors whose binomial tail at
@@ -530,6 +532,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             delta=self.delta,
             n_poisoned=self.n_poisoned,
             class_names=self.classes_,
+            score_grid=score.grid(self.classes_.shape[0]),
         )
         self.thresholds_ = self.calibration_.thresholds
         self.n_calibration_ = len(labels)

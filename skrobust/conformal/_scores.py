@@ -73,6 +73,17 @@ class ScoreFunction:
         lam = self.lam if self.name == "raps" else 0.0
         return _CODES[self.name], float(lam), int(self.k_reg)
 
+    def grid(self, n_classes, size=1001):
+        """Candidate thresholds fixed before any data: every rank for top-k,
+        else an even grid over the range of the score (a little beyond it,
+        so that round-off never leaves a score above the grid)."""
+        if self.name == "top_k":
+            return np.arange(n_classes, dtype=float)
+        upper = 1.0
+        if self.name == "raps":
+            upper += self.lam * max(0, n_classes - self.k_reg)
+        return np.linspace(0.0, upper + 1e-9, size)
+
     def matrix(self, proba, *, draw=0):
         """Calibration scores of every class, shape (n, K)."""
         out = np.empty(proba.shape)

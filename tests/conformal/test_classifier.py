@@ -361,6 +361,28 @@ def test_pac_guarantee_over_calibration_draws(stored_model):
     assert marginal_failures / n_draws > 0.25  # the marginal rule fails often
 
 
+def test_pac_guarantee_with_noisy_calibration_labels(stored_model):
+    """The grid-and-Hoeffding rule: over calibration draws with 10% symmetric
+    noise, the clean-label miscoverage exceeds alpha in at most a delta share
+    (here never: the margin is conservative), and the sets stay informative."""
+    proba, labels = dirichlet_problem(60_000, 6, 11, peak=8.0)
+    noisy, _ = symmetric_noise(labels, 0.1, random_state=0)
+    model, index = stored_model(proba)
+    test = slice(50_000, None)
+    clf = ConformalClassifier(
+        model, method="prefit", noise_matrix=0.1, guarantee="pac", delta=0.1
+    )
+    misses, sizes = [], []
+    for draw in range(25):
+        cal = slice(2000 * draw, 2000 * (draw + 1))
+        sets = clf.fit(index[cal], noisy[cal]).predict_set(index[test])
+        misses.append(1 - coverage_score(labels[test], sets))
+        sizes.append(mean_set_size(sets))
+    assert np.mean(np.array(misses) > 0.1) <= 0.1
+    assert np.mean(sizes) < 5  # of 6 classes
+    assert np.all(np.isin(clf.thresholds_, clf.score_function_.grid(6)))
+
+
 def test_sklearn_integration():
     X, y = load_iris(return_X_y=True)
     pipe = make_pipeline(StandardScaler(), LogisticRegression())
