@@ -37,51 +37,71 @@ def _sift_down(p, heap, root, end):
 
 
 @njit(cache=True, nogil=True)
-def _row_scores(p, code, lam, k_reg, v, heap, out, limit):
+def _insertion_order(p, order):
+    """Fill ``order`` with the indices of ``p`` by decreasing value."""
+    for a in range(p.shape[0]):
+        value = p[a]
+        b = a - 1
+        while b >= 0 and p[order[b]] < value:
+            order[b + 1] = order[b]
+            b -= 1
+        order[b + 1] = a
+
+
+@njit(cache=True, nogil=True)
+def _row_scores(p, code, lam, k_reg, v, order, out, limit):
     """Scores of every class of one row of probabilities into ``out``; returns
     the top class (-1 for LAC, which needs no ranking).
 
-    Ranked scores pop classes off a max-heap by decreasing probability and
-    stop once the mass above the next class (its rank, for top-k) exceeds
-    ``limit``: those classes score ``inf``, so a set only ranks the classes
-    it may contain.
+    Ranked scores take the classes by decreasing probability (an insertion
+    sort for short rows; pops off a max-heap for long ones, which only pays
+    for the classes reached) and stop once the mass above the next class
+    (its rank, for top-k) exceeds ``limit``: those classes score ``inf``, so
+    a set only ranks the classes it may contain.
     """
     K = p.shape[0]
     if code == LAC:
         for j in range(K):
             out[j] = 1.0 - p[j]
         return -1
-    for k in range(K):
-        heap[k] = k
-    for root in range(K // 2 - 1, -1, -1):
-        _sift_down(p, heap, root, K)
-    top = heap[0]
-    end = K
+    short = K <= 32
+    if short:
+        _insertion_order(p, order)
+    else:
+        for k in range(K):
+            order[k] = k
+        for root in range(K // 2 - 1, -1, -1):
+            _sift_down(p, order, root, K)
+    top = order[0]
+    ranked = 0
     above = 0.0  # mass strictly above the current tie group
     group_mass = 0.0
     group_value = np.nan
     start = 0  # rank of the current tie group
-    while end > 0:
-        j = heap[0]
+    while ranked < K:
+        j = order[ranked] if short else order[0]
         value = p[j]
         if value != group_value:
             above += group_mass
             group_mass = 0.0
             group_value = value
-            start = K - end
+            start = ranked
             if (start if code == TOP_K else above) > limit:
                 break
-        end -= 1
-        heap[0] = heap[end]
-        heap[end] = j
-        _sift_down(p, heap, 0, end)
+        if not short:  # pop: the heap shrinks to order[:K - ranked - 1]
+            end = K - ranked - 1
+            order[0] = order[end]
+            order[end] = j
+            _sift_down(p, order, 0, end)
+        ranked += 1
         group_mass += value
         if code == TOP_K:
             out[j] = start
         else:
             out[j] = above + v * value + lam * max(0, start + 1 - k_reg)
-    for t in range(end):
-        out[heap[t]] = np.inf
+    unranked = order[ranked:] if short else order[: K - ranked]
+    for j in unranked:
+        out[j] = np.inf
     return top
 
 
