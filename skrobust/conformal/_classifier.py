@@ -172,7 +172,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Number of samples the thresholds were computed from.
     n_features_in_ : int
         Number of features seen during fit (when ``X`` has a shape).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, if ``X`` has string column names.
 
     See Also
