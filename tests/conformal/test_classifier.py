@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
@@ -120,6 +120,48 @@ def test_category_coverage_holds_per_category(stored_model):
     assert max(abs(coverage["plain", c] - 0.9) for c in (0, 1)) > 0.025
     assert all(abs(coverage["mondrian", c] - 0.9) < 0.015 for c in (0, 1))
     np.testing.assert_array_equal(mondrian.categories_, [0, 1])
+
+
+@pytest.fixture(scope="module")
+def digits_probabilities():
+    """Real data: a logistic regression fitted once on 600 digits, and its
+    probabilities for the other 1197."""
+    X, y = load_digits(return_X_y=True)
+    X_fit, X_rest, y_fit, y_rest = train_test_split(
+        X / 16, y, train_size=600, stratify=y, random_state=0
+    )
+    return LogisticRegression(max_iter=500).fit(X_fit, y_fit).predict_proba(
+        X_rest
+    ), y_rest
+
+
+@pytest.mark.parametrize("mondrian", [None, "class"])
+def test_coverage_over_200_splits_of_real_data(
+    stored_model, digits_probabilities, mondrian
+):
+    """Digits: mean coverage over 200 random calibration/test splits lies in
+    [1 - alpha, 1 - alpha + 1/(n + 1)] up to three Monte-Carlo standard
+    errors, marginally and (Mondrian) for every class."""
+    proba, labels = digits_probabilities
+    model, index = stored_model(proba)
+    clf = ConformalClassifier(model, alpha=0.1, method="prefit", mondrian=mondrian)
+    rng = np.random.default_rng(0)
+    n_cal, covered, per_class, class_sizes = 500, [], [], []
+    for _ in range(200):
+        order = rng.permutation(len(labels))
+        cal, test = order[:n_cal], order[n_cal:]
+        sets = clf.fit(index[cal], labels[cal]).predict_set(index[test])
+        covered.append(coverage_score(labels[test], sets))
+        per_class.append(class_conditional_coverage(labels[test], sets))
+        class_sizes.append(np.bincount(labels[cal], minlength=10))
+    if mondrian is None:
+        values, n = np.array(covered)[:, None], np.array([n_cal])
+    else:
+        values, n = np.array(per_class), np.mean(class_sizes, axis=0)
+    error = 3 * values.std(axis=0) / np.sqrt(values.shape[0])
+    mean = values.mean(axis=0)
+    assert np.all(mean >= 0.9 - error)
+    assert np.all(mean <= 0.9 + 1 / (n + 1) + error)
 
 
 def test_pvalues_give_the_sets(stored_model):
