@@ -1,0 +1,308 @@
+"""Linear baselines for learning from label proportions: DLLP and EasyLLP.
+
+Both are logistic models ``p(x) = sigmoid(w.x + b)`` with an L2 penalty,
+fitted by L-BFGS, and differ in the loss they put on the bags:
+
+- DLLP (Ardehaly & Culotta 2017): cross-entropy between the bag proportion
+  and the bag's mean predicted probability (smooth, not convex).
+- EasyLLP (Busa-Fekete et al. 2023): each row gets the soft label
+  ``a_i = n_B (alpha_B - p) + p`` (``p`` the overall positive share), an
+  unbiased estimate of its label for random bags; the loss is the logistic
+  loss on it, ``softplus(z) - a z`` (convex).
+
+Without ``bags`` every row is its own bag and ``y`` holds class labels: both
+are then logistic regression (the same optimum as scikit-learn's at equal
+``C``), which is what makes them ordinary classifiers to scikit-learn.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.special import expit, log_expit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ._bags import check_bags
+
+
+class _BagLogisticModel(ClassifierMixin, BaseEstimator):
+    """Shared fit/predict of the linear LLP baselines; subclasses give the
+    bag loss and its gradient in the scores."""
+
+    def __init__(self, C=1.0, *, fit_intercept=True, tol=1e-6, max_iter=1000):
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def fit(self, X, y, bags=None):
+        """Fit on bag proportions (with ``bags``) or on instance labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            With ``bags``: each row's bag proportion, in [0, 1]. Without:
+            binary class labels (every row its own bag).
+        bags : array-like of shape (n_samples,), default=None
+            Bag id of each row.
+
+        Returns
+        -------
+        self : object
+        """
+        for name, low in (("C", 0.0), ("tol", 0.0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a positive number, got {value!r}.")
+            if not value > low:
+                raise ValueError(f"{name} must be > 0, got {value!r}.")
+        if (
+            isinstance(self.max_iter, bool)
+            or not isinstance(self.max_iter, numbers.Integral)
+            or self.max_iter < 1
+        ):
+            raise ValueError(
+                f"max_iter must be an integer >= 1, got {self.max_iter!r}."
+            )
+        if bags is None:
+            X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+            check_classification_targets(y)
+            self.classes_ = np.unique(y)
+            if self.classes_.shape[0] != 2:
+                raise ValueError(
+                    "Only binary classification is supported: learning from label "
+                    f"proportions has a positive class; got {self.classes_.shape[0]} "
+                    "classes. With bags, y is each row's bag proportion."
+                )
+            proportions = (y == self.classes_[1]).astype(float)
+            index = np.arange(y.shape[0])
+            sizes = np.ones(y.shape[0])
+        else:
+            X = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
+            y = column_or_1d(y)
+            if X.shape[0] != y.shape[0]:
+                raise ValueError(
+                    f"X has {X.shape[0]} rows but y has {y.shape[0]}: they must match."
+                )
+            bag_share, index, sizes = check_bags(y, bags)
+            proportions = bag_share
+            self.classes_ = np.array([0, 1])
+        self._fit_linear(X, proportions, index, sizes)
+        return self
+
+    def _fit_linear(self, X, proportions, index, sizes):
+        d = X.shape[1]
+        target = self._target(proportions, index, sizes)
+
+        def objective(params):
+            w, b = params[:d], (params[d] if self.fit_intercept else 0.0)
+            z = X @ w + b
+            loss, grad_z = self._loss(z, target)
+            gradient = np.empty_like(params)
+            gradient[:d] = self.C * (X.T @ grad_z) + w
+            if self.fit_intercept:
+                gradient[d] = self.C * grad_z.sum()
+            return self.C * loss + 0.5 * w @ w, gradient
+
+        start = np.zeros(d + int(self.fit_intercept))
+        result = minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            # the relative-decrease test must not stop before the gradient one
+            options={
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+                "ftol": 1e-3 * self.tol,
+            },
+        )
+        if not result.success and result.nit >= self.max_iter:
+            warnings.warn(
+                f"{type(self).__name__} did not converge in max_iter={self.max_iter} "
+                "iterations; increase max_iter or scale the features.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self.coef_ = result.x[:d][None, :]
+        self.intercept_ = np.array([result.x[d] if self.fit_intercept else 0.0])
+        self.n_iter_ = np.array([result.nit])
+
+    def decision_function(self, X):
+        """Log-odds of the positive class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        return X @ self.coef_[0] + self.intercept_[0]
+
+    def predict_proba(self, X):
+        """Probabilities of ``classes_`` (negative, positive).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+        """
+        positive = expit(self.decision_function(X))
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X):
+        """The more probable class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+class DLLPClassifier(_BagLogisticModel):
+    """Logistic model trained on bag proportions by DLLP's bag cross-entropy.
+
+    Minimises ``0.5 ||w||^2 + C sum_B n_B BCE(alpha_B, mean_{i in B} p_i)``:
+    each bag's mean predicted probability is pulled toward its proportion.
+    The strongest simple baseline at small bag sizes; not convex.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse penalty strength, as in ``LogisticRegression``.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept.
+    tol : float, default=1e-6
+        L-BFGS gradient tolerance.
+    max_iter : int, default=1000
+        Most L-BFGS iterations.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        ``[0, 1]`` when fitted on bags, the labels otherwise.
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    n_iter_ : ndarray of shape (1,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+
+    See Also
+    --------
+    EasyLLPClassifier : The convex soft-label baseline.
+    skrobust.llp.make_bags : Bags from labelled data, for experiments.
+
+    References
+    ----------
+    .. [1] Ardehaly, Culotta, "Co-training for demographic classification
+       using deep learning from label proportions", ICDM Workshops 2017.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skrobust.llp import DLLPClassifier, make_bags
+    >>> X, y = make_classification(2000, 5, random_state=0)
+    >>> bags, proportions = make_bags(y, 16, random_state=0)
+    >>> clf = DLLPClassifier().fit(X, proportions, bags=bags)
+    >>> bool(clf.score(X, y) > 0.8)  # instance accuracy, never seen in fit
+    True
+    """
+
+    @staticmethod
+    def _target(proportions, index, sizes):
+        return proportions, index, sizes
+
+    @staticmethod
+    def _loss(z, target):
+        proportions, index, sizes = target
+        p = expit(z)
+        mean = np.clip(np.bincount(index, weights=p) / sizes, 1e-12, 1 - 1e-12)
+        bce = -(proportions * np.log(mean) + (1 - proportions) * np.log1p(-mean))
+        slope = (mean - proportions) / (mean * (1 - mean))
+        return float(sizes @ bce), slope[index] * p * (1 - p)
+
+
+class EasyLLPClassifier(_BagLogisticModel):
+    """Logistic regression on EasyLLP's debiased soft labels.
+
+    Row ``i`` of bag ``B`` gets the label ``a_i = n_B (alpha_B - p) + p``,
+    ``p`` the overall positive share: for random bags its expectation is the
+    row's true label, so the logistic loss on it is an unbiased estimate of
+    the instance loss. The objective stays convex. The soft labels can fall
+    outside [0, 1] (their variance grows with the bag size).
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse penalty strength, as in ``LogisticRegression``.
+    fit_intercept : bool, default=True
+        Fit an unpenalised intercept.
+    tol : float, default=1e-6
+        L-BFGS gradient tolerance.
+    max_iter : int, default=1000
+        Most L-BFGS iterations.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (2,)
+        ``[0, 1]`` when fitted on bags, the labels otherwise.
+    coef_ : ndarray of shape (1, n_features)
+    intercept_ : ndarray of shape (1,)
+    n_iter_ : ndarray of shape (1,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+
+    See Also
+    --------
+    DLLPClassifier : The bag cross-entropy baseline.
+
+    References
+    ----------
+    .. [1] Busa-Fekete, Choi, Dick, Gentile, Munoz Medina, "Easy learning from
+       label proportions", NeurIPS 2023.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skrobust.llp import EasyLLPClassifier, make_bags
+    >>> X, y = make_classification(2000, 5, random_state=0)
+    >>> bags, proportions = make_bags(y, 16, random_state=0)
+    >>> clf = EasyLLPClassifier().fit(X, proportions, bags=bags)
+    >>> bool(clf.score(X, y) > 0.8)
+    True
+    """
+
+    @staticmethod
+    def _target(proportions, index, sizes):
+        prior = float(sizes @ proportions / sizes.sum())
+        return sizes[index] * (proportions[index] - prior) + prior
+
+    @staticmethod
+    def _loss(z, soft_labels):
+        loss = float(np.sum(-log_expit(-z) - soft_labels * z))  # softplus(z) - a z
+        return loss, expit(z) - soft_labels
