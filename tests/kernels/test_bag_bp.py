@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from skrobust._kernels.bag_bp import belief_propagation
+from skrobust._kernels.bag_bp import _exact_messages, belief_propagation
 
 
 def brute_force(unary, edges, weights, bags, targets, lam):
@@ -97,8 +97,6 @@ def test_gaussian_count_messages_approach_the_exact_ones():
 def test_exact_count_messages_keep_their_precision_in_large_bags():
     """Deconvolving the whole bag's count lost 0.2 in log-odds at 300 rows;
     the prefix/suffix counts match a direct leave-one-out computation."""
-    from skrobust._kernels.bag_bp import _exact_messages
-
     rng = np.random.default_rng(3)
     n, target, lam = 300, 90.0, 10.0
     q = 1 / (1 + np.exp(-rng.normal(size=n)))
