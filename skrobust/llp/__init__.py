@@ -1,12 +1,14 @@
 """Learning from label proportions: bags that only tell their share of positives."""
 
 from ._bags import make_bags
+from ._belief_propagation import LLPBeliefPropagation
 from ._linear import DLLPClassifier, EasyLLPClassifier
 from ._metrics import bag_absolute_error, bag_log_loss, make_bag_scorer
 
 __all__ = [
     "DLLPClassifier",
     "EasyLLPClassifier",
+    "LLPBeliefPropagation",
     "bag_absolute_error",
     "bag_log_loss",
     "make_bag_scorer",

@@ -1,0 +1,105 @@
+"""LLPBeliefPropagation: graph, pseudo-labels, instance quality, the sklearn idiom."""
+
+import numpy as np
+import pytest
+from sklearn import config_context
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold, cross_val_score
+
+from skrobust.llp import LLPBeliefPropagation, make_bag_scorer, make_bags
+from skrobust.llp._belief_propagation import knn_edges
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        2400, 6, n_informative=4, weights=[0.75], class_sep=1.2, random_state=0
+    )
+    return X, y
+
+
+def test_knn_edges_are_unique_undirected_pairs():
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(200, 4))
+    edge_i, edge_j, distance = knn_edges(Z, 5)
+    assert np.all(edge_i < edge_j)
+    assert len({(a, b) for a, b in zip(edge_i, edge_j, strict=True)}) == len(edge_i)
+    np.testing.assert_allclose(distance, np.linalg.norm(Z[edge_i] - Z[edge_j], axis=1))
+    # every row reaches its 5 cosine neighbours: at least 5 edges touch it
+    degree = np.bincount(np.concatenate([edge_i, edge_j]), minlength=200)
+    assert degree.min() >= 5
+
+
+def test_pseudo_labels_respect_bag_counts_and_rank_instances(data):
+    X, y = data
+    bags, proportions = make_bags(y[:1600], 8, random_state=0)
+    truth = np.bincount(bags, weights=y[:1600])
+    # without the similarity term each bag is one factor: exact marginals
+    alone = LLPBeliefPropagation(n_rounds=1, similarity_lambda=0.0)
+    alone.fit(X[:1600], proportions, bags=bags)
+    counts = np.bincount(bags, weights=alone.pseudo_labels_)
+    np.testing.assert_allclose(counts, truth, atol=1e-3)
+    # with it, neighbours may outweigh a unit of count, and the marginals
+    # rank the rows: the bags' counts spread over the right rows
+    clf = LLPBeliefPropagation(n_rounds=1, similarity_lambda=1.0)
+    clf.fit(X[:1600], proportions, bags=bags)
+    counts = np.bincount(bags, weights=clf.pseudo_labels_)
+    assert np.abs(counts - truth).max() <= 1.05
+    assert abs(counts.sum() - truth.sum()) < 0.02 * truth.sum()
+    assert roc_auc_score(y[:1600], clf.pseudo_labels_) > 0.95
+
+
+@pytest.mark.parametrize("pseudo_labels", ["soft", "hard"])
+def test_instance_auc_close_to_supervised(data, pseudo_labels):
+    X, y = data
+    bags, proportions = make_bags(y[:1600], 16, random_state=1)
+    clf = LLPBeliefPropagation(pseudo_labels=pseudo_labels)
+    clf.fit(X[:1600], proportions, bags=bags)
+    supervised = LogisticRegression().fit(X[:1600], y[:1600])
+    auc = roc_auc_score(y[1600:], clf.decision_function(X[1600:]))
+    best = roc_auc_score(y[1600:], supervised.decision_function(X[1600:]))
+    assert auc > best - 0.05
+    np.testing.assert_array_equal(clf.classes_, [0, 1])
+
+
+def test_without_bags_it_is_the_learner(data):
+    X, y = data
+    clf = LLPBeliefPropagation().fit(X, y)
+    reference = LogisticRegression(max_iter=1000).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), reference.predict_proba(X))
+
+
+def test_bags_route_through_cross_validation(data):
+    X, y = data
+    bags, proportions = make_bags(y, 32, random_state=2)
+    with config_context(enable_metadata_routing=True):
+        model = LLPBeliefPropagation(n_rounds=1).set_fit_request(bags=True)
+        scores = cross_val_score(
+            model,
+            X,
+            proportions,
+            cv=GroupKFold(3),
+            scoring=make_bag_scorer(),
+            params={"bags": bags, "groups": bags},
+        )
+    assert scores.shape == (3,) and np.all(np.isfinite(scores))
+
+
+def test_bad_input_gets_clear_errors(data):
+    X, y = data
+    bags, proportions = make_bags(y, 32, random_state=0)
+    with pytest.raises(ValueError, match="n_neighbors must be >= 1"):
+        LLPBeliefPropagation(n_neighbors=0).fit(X, proportions, bags=bags)
+    with pytest.raises(ValueError, match="damping must lie in"):
+        LLPBeliefPropagation(damping=1.0).fit(X, proportions, bags=bags)
+    with pytest.raises(ValueError, match="bag_lambda must be"):
+        LLPBeliefPropagation(bag_lambda=-1.0).fit(X, proportions, bags=bags)
+    with pytest.raises(ValueError, match="pseudo_labels must be one of"):
+        LLPBeliefPropagation(pseudo_labels="fuzzy").fit(X, proportions, bags=bags)
+    with pytest.raises(ValueError, match=r"proportions must lie in \[0, 1\]"):
+        LLPBeliefPropagation().fit(X, proportions + 1, bags=bags)
+    none_positive = np.zeros_like(proportions)
+    with pytest.raises(ValueError, match="one class only"):
+        LLPBeliefPropagation(pseudo_labels="hard").fit(X, none_positive, bags=bags)
