@@ -2,12 +2,13 @@
 
 from ._bags import make_bags
 from ._belief_propagation import LLPBeliefPropagation
-from ._linear import DLLPClassifier, EasyLLPClassifier
+from ._linear import DLLPClassifier, EasyLLPClassifier, InvCalClassifier
 from ._metrics import bag_absolute_error, bag_log_loss, make_bag_scorer
 
 __all__ = [
     "DLLPClassifier",
     "EasyLLPClassifier",
+    "InvCalClassifier",
     "LLPBeliefPropagation",
     "bag_absolute_error",
     "bag_log_loss",

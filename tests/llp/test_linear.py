@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from skrobust.llp import (
     DLLPClassifier,
     EasyLLPClassifier,
+    InvCalClassifier,
     bag_absolute_error,
     bag_log_loss,
     make_bag_scorer,
@@ -49,6 +50,22 @@ def test_learns_instances_from_bag_proportions(data, Estimator, bag_size):
     best = roc_auc_score(y[3000:], supervised.decision_function(X[3000:]))
     assert auc > best - (0.02 if bag_size == 8 else 0.06)
     assert np.array_equal(clf.classes_, [0, 1])
+
+
+@pytest.mark.parametrize("feature", [None, 0])
+def test_invcal_learns_from_bag_means(data, feature):
+    """Random bags of 8, and feature-correlated bags of 64 (homogeneous, the
+    case inverse calibration is made for)."""
+    X, y = data
+    size = 8 if feature is None else 64
+    bags, proportions = make_bags(
+        y[:3000], size, X=X[:3000], feature=feature, random_state=0
+    )
+    clf = InvCalClassifier().fit(X[:3000], proportions, bags=bags)
+    supervised = LogisticRegression().fit(X[:3000], y[:3000])
+    auc = roc_auc_score(y[3000:], clf.decision_function(X[3000:]))
+    best = roc_auc_score(y[3000:], supervised.decision_function(X[3000:]))
+    assert auc > best - 0.05
 
 
 def test_dllp_fits_its_own_bag_loss_better_than_easyllp(data):
