@@ -45,6 +45,22 @@ def load_keel(root, name):
     return X, y
 
 
+def load_bank_marketing(root):
+    """Bank Marketing as the LLP-BP authors preprocessed it: (train, test)
+    pairs of 16 standardised features and 0/1 labels; None if absent."""
+    folder = root / "bank_marketing"
+    if not (folder / "x_train.csv.gz").exists():
+        return None
+
+    def read(name):
+        return np.loadtxt(folder / f"{name}.csv.gz", delimiter=",", skiprows=1)
+
+    return (read("x_train"), read("y_train").astype(int)), (
+        read("x_test"),
+        read("y_test").astype(int),
+    )
+
+
 def make_text(n_samples, n_words=50_000, words_per_doc=50, seed=0):
     """Synthetic bag-of-words documents with class-dependent word frequencies."""
     rng = np.random.default_rng(seed)
