@@ -3,9 +3,11 @@
 import numbers
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler, normalize
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -34,6 +36,23 @@ def knn_edges(Z, n_neighbors):
     pairs = np.unique(np.stack([low, high], axis=1), axis=0)
     distance = np.linalg.norm(Z[pairs[:, 0]] - Z[pairs[:, 1]], axis=1)
     return pairs[:, 0].copy(), pairs[:, 1].copy(), distance
+
+
+_ACTIVATIONS = {
+    "identity": lambda z: z,
+    "logistic": expit,
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+}
+
+
+def _last_hidden_layer(mlp, X):
+    """Activations of an MLPClassifier's last hidden layer."""
+    activation = _ACTIVATIONS[mlp.activation]
+    hidden = X
+    for weights, bias in zip(mlp.coefs_[:-1], mlp.intercepts_[:-1], strict=True):
+        hidden = activation(hidden @ weights + bias)
+    return hidden
 
 
 class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
@@ -84,6 +103,10 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ``[0, 1]`` when fitted on bags, the labels otherwise.
     pseudo_labels_ : ndarray of shape (n_samples,)
         ``P(y_i = 1)`` of the training rows in the last round.
+    bp_residual_ : float
+        Largest message change in BP's last iteration of the last round: far
+        from 0, BP did not settle (strong similarity terms can freeze it into
+        a state that ignores the bag counts).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -192,6 +215,7 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             self.estimator_ = clone(base).fit(X, y)
             self.classes_ = self.estimator_.classes_
             self.pseudo_labels_ = None
+            self.bp_residual_ = 0.0
             return self
         X = validate_data(self, X, dtype=np.float64)
         y = column_or_1d(y)
@@ -206,7 +230,7 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         for _ in range(self.n_rounds):
             edge_i, edge_j, distance = knn_edges(Z, self.n_neighbors)
             weights = self.similarity_lambda * np.exp(-distance)
-            marginals, _ = belief_propagation(
+            marginals, self.bp_residual_ = belief_propagation(
                 np.zeros(X.shape[0]),
                 edge_i,
                 edge_j,
@@ -239,8 +263,13 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return clone(base).fit(doubled, labels, sample_weight=weights)
 
     def _representation(self, X):
-        """The next round's features: the learner's ``transform`` if it has
-        one, else the standardised features with the learner's score."""
+        """The next round's features: the last hidden layer of an
+        ``MLPClassifier`` (the paper's embedding), the learner's ``transform``
+        if it has one, else the features with the learner's score."""
+        if isinstance(self.estimator_, MLPClassifier):
+            return StandardScaler().fit_transform(
+                _last_hidden_layer(self.estimator_, X)
+            )
         if hasattr(self.estimator_, "transform"):
             return StandardScaler().fit_transform(self.estimator_.transform(X))
         score = self._score(X)
