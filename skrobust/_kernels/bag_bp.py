@@ -14,9 +14,9 @@ factor sends ``log(e^-w + e^c) - log(1 + e^(c - w))`` for the cavity log-odds
 the count of the bag's other rows under their cavity probabilities (a
 Poisson-binomial): exactly, from the counts of the rows before and after
 each row (``O(n_B^2)`` per bag; deconvolving the whole bag's count loses the
-tails), for bags up to ``exact_limit`` rows; above it, by a Gaussian count
-(``O(n_B)``). Updates are parallel (flooding) with damping, as in the
-reference.
+tails), for bags up to ``exact_limit`` rows; above it, by a saddle-point
+(tilted normal) count (``O(n_B)``). Updates are parallel (flooding) with
+damping, as in the reference.
 """
 
 import numpy as np
@@ -44,24 +44,77 @@ def _edge_message(cavity, weight):
 
 
 @njit(cache=True, nogil=True)
-def _gaussian_messages(q, target, lam, out):
-    """Count-factor messages with the count of the other rows taken as
-    Gaussian: the expectation of ``exp(-lam (x - k)^2)`` under
-    ``N(mu, s2)`` is proportional to ``exp(-lam (mu - k)^2 / (1 + 2 lam s2))``."""
+def _tilt(q, count):
+    """The ``theta`` with ``sum_j sigmoid(logit(q_j) + theta) = count`` (Newton
+    on a monotone function, from a bracket), so that the count distribution
+    tilted by ``exp(theta c)`` is centred on ``count``."""
     n = q.shape[0]
+    count = min(max(count, 1e-6), n - 1e-6)
+    low, high = -50.0, 50.0
+    theta = 0.0
+    for _ in range(100):
+        mean = 0.0
+        slope = 0.0
+        for j in range(n):
+            if q[j] <= 0.0 or q[j] >= 1.0:
+                mean += q[j]
+                continue
+            p = _sigmoid(np.log(q[j]) - np.log1p(-q[j]) + theta)
+            mean += p
+            slope += p * (1.0 - p)
+        if mean > count:
+            high = theta
+        else:
+            low = theta
+        if abs(mean - count) < 1e-10:
+            break
+        step = (count - mean) / slope if slope > 0 else 0.0
+        theta = theta + step
+        if not low < theta < high:
+            theta = 0.5 * (low + high)
+    return theta
+
+
+@njit(cache=True, nogil=True)
+def _saddlepoint_messages(q, target, lam, out):
+    """Count-factor messages from a saddle-point approximation of the count
+    of the other rows, ``O(n_B)`` per bag.
+
+    Tilting the Poisson-binomial by ``exp(theta c)`` so that it centres on
+    the target makes a normal approximation good where it is used, at the
+    target, far in the tail of the untilted count (a plain normal around the
+    mean there misses the pull: a bag of 2048 rows with 12% positives and
+    no other evidence got marginals of 0.18 instead of 0.12). Then
+    ``log P(C = c) = -theta c - (c - mu_t)^2 / (2 s2_t) + const`` for ``c``
+    near the target, summed against ``exp(-lam (c - k)^2)``.
+    """
+    n = q.shape[0]
+    theta = _tilt(q, target)
     mean = 0.0
     variance = 0.0
+    tilted = np.empty(n)
+    for j in range(n):
+        if q[j] <= 0.0 or q[j] >= 1.0:
+            tilted[j] = q[j]
+        else:
+            tilted[j] = _sigmoid(np.log(q[j]) - np.log1p(-q[j]) + theta)
+        mean += tilted[j]
+        variance += tilted[j] * (1.0 - tilted[j])
+    reach = int(np.sqrt(745.0 / lam)) + 2 if lam > 0 else n
+    low = max(0, int(np.floor(target)) - reach - 1)
+    high = min(n - 1, int(np.ceil(target)) + reach)
     for i in range(n):
-        mean += q[i]
-        variance += q[i] * (1.0 - q[i])
-    for i in range(n):
-        mu = mean - q[i]
-        s2 = variance - q[i] * (1.0 - q[i])
-        out[i] = (
-            -lam
-            * ((mu + 1 - target) ** 2 - (mu - target) ** 2)
-            / (1.0 + 2.0 * lam * s2)
-        )
+        mu = mean - tilted[i]
+        s2 = max(variance - tilted[i] * (1.0 - tilted[i]), 1e-12)
+        log_up = -np.inf
+        log_stay = -np.inf
+        for c in range(low, high + 1):
+            log_p = -theta * c - (c - mu) ** 2 / (2.0 * s2)
+            up = log_p - lam * (c + 1 - target) ** 2
+            stay = log_p - lam * (c - target) ** 2
+            log_up = up if log_up == -np.inf else _logaddexp(log_up, up)
+            log_stay = stay if log_stay == -np.inf else _logaddexp(log_stay, stay)
+        out[i] = log_up - log_stay
 
 
 @njit(cache=True, nogil=True)
@@ -111,7 +164,7 @@ def _exact_messages(q, target, lam, prefix, suffix, kernel, out):
             out[i] = np.nan
     if np.isnan(out).any():
         fallback = np.empty(n)
-        _gaussian_messages(q, target, lam, fallback)
+        _saddlepoint_messages(q, target, lam, fallback)
         for i in range(n):
             if np.isnan(out[i]):
                 out[i] = fallback[i]
@@ -192,7 +245,7 @@ def belief_propagation(
                     fresh[:size],
                 )
             else:
-                _gaussian_messages(
+                _saddlepoint_messages(
                     cavity[:size], bag_target[b], bag_lambda, fresh[:size]
                 )
             for t in range(size):

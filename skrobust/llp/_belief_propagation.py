@@ -68,7 +68,7 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     get each row's marginal ``P(y_i = 1)``, fits the supervised learner on
     these pseudo-labels, and takes the learner's view of the data as the
     next representation. The bag term is one count factor per bag (exact
-    messages up to ``exact_limit`` rows, a Gaussian count above), not the
+    messages up to ``exact_limit`` rows, a saddle-point count above), not the
     reference code's dense clique.
 
     Parameters
