@@ -710,9 +710,7 @@ class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         routing : MetadataRouter
         """
         return MetadataRouter(owner=self).add(
-            estimator=self._base_estimator()
-            if self.estimator is not None
-            else LogisticRegression(),
+            estimator=self._base_estimator(),
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )
 

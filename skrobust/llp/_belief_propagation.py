@@ -15,7 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._kernels.bag_bp import belief_propagation
-from ..utils._validation import check_option
+from ..utils._validation import check_option, check_positive_int
 from ._bags import check_bags
 
 
@@ -166,11 +166,7 @@ class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _check_params(self):
         for name in ("n_neighbors", "n_rounds", "max_bp_iter"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise TypeError(f"{name} must be an integer, got {value!r}.")
-            if value < 1:
-                raise ValueError(f"{name} must be >= 1, got {value}.")
+            check_positive_int(getattr(self, name), name)
         if isinstance(self.exact_limit, bool) or not isinstance(
             self.exact_limit, numbers.Integral
         ):

@@ -15,7 +15,6 @@ are then logistic regression (the same optimum as scikit-learn's at equal
 ``C``), which is what makes them ordinary classifiers to scikit-learn.
 """
 
-import numbers
 import warnings
 
 import numpy as np
@@ -28,18 +27,20 @@ from sklearn.linear_model import Ridge
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..utils._validation import check_positive_int, check_positive_scalar
 from ._bags import check_bags
 
 
-class _BagLogisticModel(ClassifierMixin, BaseEstimator):
-    """Shared fit/predict of the linear LLP baselines; subclasses give the
-    bag loss and its gradient in the scores."""
+class _BagLinearModel(ClassifierMixin, BaseEstimator):
+    """Shared fit/predict of the linear LLP baselines; subclasses fit
+    ``coef_`` and ``intercept_`` in ``_fit_linear``."""
 
-    def __init__(self, C=1.0, *, fit_intercept=True, tol=1e-6, max_iter=1000):
+    def __init__(self, C=1.0, *, fit_intercept=True):
         self.C = C
         self.fit_intercept = fit_intercept
-        self.tol = tol
-        self.max_iter = max_iter
+
+    def _check_params(self):
+        check_positive_scalar(self.C, "C")
 
     def fit(self, X, y, bags=None):
         """Fit on bag proportions (with ``bags``) or on instance labels.
@@ -58,20 +59,7 @@ class _BagLogisticModel(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        for name, low in (("C", 0.0), ("tol", 0.0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name} must be a positive number, got {value!r}.")
-            if not value > low:
-                raise ValueError(f"{name} must be > 0, got {value!r}.")
-        if (
-            isinstance(self.max_iter, bool)
-            or not isinstance(self.max_iter, numbers.Integral)
-            or self.max_iter < 1
-        ):
-            raise ValueError(
-                f"max_iter must be an integer >= 1, got {self.max_iter!r}."
-            )
+        self._check_params()
         if bags is None:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
             check_classification_targets(y)
@@ -97,44 +85,6 @@ class _BagLogisticModel(ClassifierMixin, BaseEstimator):
             self.classes_ = np.array([0, 1])
         self._fit_linear(X, proportions, index, sizes)
         return self
-
-    def _fit_linear(self, X, proportions, index, sizes):
-        d = X.shape[1]
-        target = self._target(proportions, index, sizes)
-
-        def objective(params):
-            w, b = params[:d], (params[d] if self.fit_intercept else 0.0)
-            z = X @ w + b
-            loss, grad_z = self._loss(z, target)
-            gradient = np.empty_like(params)
-            gradient[:d] = self.C * (X.T @ grad_z) + w
-            if self.fit_intercept:
-                gradient[d] = self.C * grad_z.sum()
-            return self.C * loss + 0.5 * w @ w, gradient
-
-        start = np.zeros(d + int(self.fit_intercept))
-        result = minimize(
-            objective,
-            start,
-            jac=True,
-            method="L-BFGS-B",
-            # the relative-decrease test must not stop before the gradient one
-            options={
-                "maxiter": self.max_iter,
-                "gtol": self.tol,
-                "ftol": 1e-3 * self.tol,
-            },
-        )
-        if not result.success and result.nit >= self.max_iter:
-            warnings.warn(
-                f"{type(self).__name__} did not converge in max_iter={self.max_iter} "
-                "iterations; increase max_iter or scale the features.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        self.coef_ = result.x[:d][None, :]
-        self.intercept_ = np.array([result.x[d] if self.fit_intercept else 0.0])
-        self.n_iter_ = np.array([result.nit])
 
     def decision_function(self, X):
         """Log-odds of the positive class.
@@ -184,6 +134,59 @@ class _BagLogisticModel(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_class = False
         return tags
+
+
+class _BagLogisticModel(_BagLinearModel):
+    """A logistic model fitted by L-BFGS; subclasses give the bag loss and
+    its gradient in the scores."""
+
+    def __init__(self, C=1.0, *, fit_intercept=True, tol=1e-6, max_iter=1000):
+        super().__init__(C, fit_intercept=fit_intercept)
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def _check_params(self):
+        super()._check_params()
+        check_positive_scalar(self.tol, "tol")
+        check_positive_int(self.max_iter, "max_iter")
+
+    def _fit_linear(self, X, proportions, index, sizes):
+        d = X.shape[1]
+        target = self._target(proportions, index, sizes)
+
+        def objective(params):
+            w, b = params[:d], (params[d] if self.fit_intercept else 0.0)
+            z = X @ w + b
+            loss, grad_z = self._loss(z, target)
+            gradient = np.empty_like(params)
+            gradient[:d] = self.C * (X.T @ grad_z) + w
+            if self.fit_intercept:
+                gradient[d] = self.C * grad_z.sum()
+            return self.C * loss + 0.5 * w @ w, gradient
+
+        start = np.zeros(d + int(self.fit_intercept))
+        result = minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            # the relative-decrease test must not stop before the gradient one
+            options={
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+                "ftol": 1e-3 * self.tol,
+            },
+        )
+        if not result.success and result.nit >= self.max_iter:
+            warnings.warn(
+                f"{type(self).__name__} did not converge in max_iter={self.max_iter} "
+                "iterations; increase max_iter or scale the features.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self.coef_ = result.x[:d][None, :]
+        self.intercept_ = np.array([result.x[d] if self.fit_intercept else 0.0])
+        self.n_iter_ = np.array([result.nit])
 
 
 class DLLPClassifier(_BagLogisticModel):
@@ -310,7 +313,7 @@ class EasyLLPClassifier(_BagLogisticModel):
         return loss, expit(z) - soft_labels
 
 
-class InvCalClassifier(_BagLogisticModel):
+class InvCalClassifier(_BagLinearModel):
     """Inverse calibration: a linear model of the bags' log-odds on their mean features.
 
     Each bag becomes one regression sample: its mean feature vector, with
@@ -328,11 +331,6 @@ class InvCalClassifier(_BagLogisticModel):
         Inverse ridge penalty (the ridge weight is ``1 / C``).
     fit_intercept : bool, default=True
         Fit an unpenalised intercept.
-    tol : float, default=1e-6
-        Unused by the closed-form fit; kept so that the linear LLP models
-        share their parameters.
-    max_iter : int, default=1000
-        Unused, as ``tol``.
 
     Attributes
     ----------
