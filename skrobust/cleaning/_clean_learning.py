@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from ..noise._confident import _joint, check_labels_and_proba, transition_and_prior
+from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_sample_weight
 from ._cross_fit import cross_val_proba
 from ._label_issues import _scores, check_filter_options, flag_issues
@@ -28,7 +29,9 @@ def _estimator_has(method):
     return check
 
 
-class CleanLearningClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class CleanLearningClassifier(
+    MetaEstimatorMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+):
     """Find the likely label errors of a training set, drop them and refit.
 
     The confident-learning recipe of cleanlab's ``CleanLearning``, as a

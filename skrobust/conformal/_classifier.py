@@ -32,6 +32,7 @@ from sklearn.utils.validation import (
 
 from ..noise import fit_transition_matrix, symmetric_transition_matrix
 from ..noise._simulate import _check_transition_matrix
+from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_option
 from ._calibration import calibrate, pvalues_from_counts
 from ._quantile import check_alpha, check_guarantee, check_rank, conformal_rank
@@ -60,7 +61,9 @@ def model_proba(estimator, X, classes):
     return out
 
 
-class ConformalClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class ConformalClassifier(
+    MetaEstimatorMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+):
     """Prediction sets with guaranteed coverage around any classifier.
 
     Wraps a classifier that has ``predict_proba`` or ``decision_function``

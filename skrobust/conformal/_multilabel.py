@@ -25,6 +25,7 @@ from .._kernels.label_powerset import (
     label_set_scores,
     region_sizes,
 )
+from ..utils._persistence import PickleVersionMixin
 from ..utils._threads import map_row_blocks
 from ..utils._validation import check_option
 from ._quantile import check_alpha, check_guarantee, conformal_threshold
@@ -33,7 +34,11 @@ _MAX_REGION_SIZE = 2**62
 
 
 class ConformalMultiLabelClassifier(
-    MultiOutputMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
+    MultiOutputMixin,
+    MetaEstimatorMixin,
+    ClassifierMixin,
+    PickleVersionMixin,
+    BaseEstimator,
 ):
     """Multi-label prediction regions: label-sets that hold the true one.
 

@@ -25,6 +25,7 @@ from .._kernels.multiclass_losses import (
 from .._kernels.multiclass_primal import fit_multiclass_primal
 from .._kernels.rows import as_triple
 from ..utils._linear import LinearScoresMixin
+from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
     check_option,
     check_positive_int,
@@ -53,7 +54,9 @@ def _has_probabilities(estimator):
     return True
 
 
-class RobustLossClassifier(LinearScoresMixin, ClassifierMixin, BaseEstimator):
+class RobustLossClassifier(
+    LinearScoresMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+):
     """Multi-class linear classifier trained with a label-noise-robust loss.
 
     Fits one weight vector per class (binary problems included) by

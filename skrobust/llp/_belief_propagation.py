@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from .._kernels.bag_bp import belief_propagation
+from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_option, check_positive_int
 from ._bags import check_bags
 
@@ -60,7 +61,9 @@ def _last_hidden_layer(mlp, X):
     return hidden
 
 
-class LLPBeliefPropagation(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class LLPBeliefPropagation(
+    MetaEstimatorMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+):
     """Learning from label proportions by belief-propagation pseudo-labels (LLP-BP).
 
     Each round builds a k-nearest-neighbour graph on the current

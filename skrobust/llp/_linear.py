@@ -27,11 +27,12 @@ from sklearn.linear_model import Ridge
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_positive_int, check_positive_scalar
 from ._bags import check_bags
 
 
-class _BagLinearModel(ClassifierMixin, BaseEstimator):
+class _BagLinearModel(ClassifierMixin, PickleVersionMixin, BaseEstimator):
     """Shared fit/predict of the linear LLP baselines; subclasses fit
     ``coef_`` and ``intercept_`` in ``_fit_linear``."""
 

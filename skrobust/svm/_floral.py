@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
 from .._kernels.floral import SUPPORT_THRESHOLD, floral_rounds
 from ..noise import clean_label_posterior, estimate_noise_rates
 from ..utils._linear import PredictFromScoresMixin
+from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
     check_budget,
     check_option,
@@ -33,7 +34,13 @@ _SVM_C_SCALES = (1.0, 0.1, 10.0)
 _Model = namedtuple("_Model", "lam labels intercept round scale")
 
 
-class FloralSVC(PredictFromScoresMixin, KernelSVMMixin, ClassifierMixin, BaseEstimator):
+class FloralSVC(
+    PredictFromScoresMixin,
+    KernelSVMMixin,
+    ClassifierMixin,
+    PickleVersionMixin,
+    BaseEstimator,
+):
     """Kernel SVM trained by FLORAL's game against a label-flipping adversary.
 
     FLORAL (Bal, Cevher and Muehlebach, 2025) trains a kernel SVM while an

@@ -16,6 +16,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from .._kernels.rows import EMPTY_INDEX, as_triple
 from .._kernels.smo import smo
 from ..noise._correction import check_noise_rates
+from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
     check_positive_int,
     check_positive_scalar,
@@ -27,7 +28,13 @@ from ._linear import RobustLinearSVC
 _NO_GRAM = np.empty((0, 0))
 
 
-class RobustSVC(KernelSVMMixin, NoiseCorrectionMixin, ClassifierMixin, BaseEstimator):
+class RobustSVC(
+    KernelSVMMixin,
+    NoiseCorrectionMixin,
+    ClassifierMixin,
+    PickleVersionMixin,
+    BaseEstimator,
+):
     """Kernel support vector classifier that corrects its loss for label noise.
 
     A drop-in replacement for :class:`sklearn.svm.SVC` (same parameters and

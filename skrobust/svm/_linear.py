@@ -19,6 +19,7 @@ from .._kernels.primal_newton import primal_newton_squared_hinge
 from .._kernels.rows import as_triple
 from ..noise._correction import check_noise_rates
 from ..utils._linear import LinearScoresMixin
+from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
     check_option,
     check_positive_int,
@@ -29,7 +30,11 @@ from ._correction import NoiseCorrectionMixin, TrainingSet
 
 
 class RobustLinearSVC(
-    LinearScoresMixin, NoiseCorrectionMixin, ClassifierMixin, BaseEstimator
+    LinearScoresMixin,
+    NoiseCorrectionMixin,
+    ClassifierMixin,
+    PickleVersionMixin,
+    BaseEstimator,
 ):
     """Linear support vector classifier that corrects its loss for label noise.
 
