@@ -1,0 +1,488 @@
+"""Batch scoring (skrobust.batch and ``python -m skrobust score``): the same
+predictions as the model, any chunking and thread count, clear errors and no
+partial output."""
+
+import pickle
+import subprocess
+import sys
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skrobust.__main__ import main
+from skrobust.batch import ScoringError, load_model, score_file, score_frame
+from skrobust.conformal import ConformalClassifier
+from skrobust.llp import DLLPClassifier
+from skrobust.svm import RobustLinearSVC, RobustSVC
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("pyarrow")
+
+N_ROWS = 503  # not a multiple of CHUNK
+CHUNK = 97
+FEATURES = [f"x{i}" for i in range(5)]
+
+
+@pytest.fixture(scope="module")
+def frame():
+    X, y = make_classification(
+        N_ROWS, 5, n_informative=4, n_redundant=0, n_classes=3, random_state=0
+    )
+    return pd.DataFrame(X, columns=FEATURES), y
+
+
+def _fit(name, X, y):
+    binary = (y > 0).astype(int)
+    if name == "RobustLinearSVC":
+        return RobustLinearSVC(random_state=0).fit(X, y)
+    if name == "RobustSVC":
+        return RobustSVC(noise_rates=None).fit(X, binary)
+    if name == "ConformalClassifier":
+        return ConformalClassifier(alpha=0.1, random_state=0).fit(X, y)
+    if name == "ConformalClassifier, two levels":
+        return ConformalClassifier(alpha=[0.1, 0.3], random_state=0).fit(X, y)
+    if name == "DLLPClassifier":
+        return DLLPClassifier().fit(X, binary)
+    if name == "Pipeline":
+        return make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    if name == "Pipeline, conformal last":
+        conformal = ConformalClassifier(alpha=0.2, random_state=0)
+        return make_pipeline(StandardScaler(), conformal).fit(X, y)
+    raise ValueError(name)
+
+
+MODELS = [
+    "RobustLinearSVC",
+    "RobustSVC",
+    "ConformalClassifier",
+    "ConformalClassifier, two levels",
+    "DLLPClassifier",
+    "Pipeline",
+    "Pipeline, conformal last",
+]
+
+
+@pytest.fixture(scope="module")
+def models(frame):
+    X, y = frame
+    return {name: _fit(name, X, y) for name in MODELS}
+
+
+@pytest.fixture
+def files(tmp_path, frame, models):
+    """A folder with the data (CSV and Parquet) and a pickled model."""
+    X, _ = frame
+    X.to_csv(tmp_path / "data.csv", index=False)
+    X.to_parquet(tmp_path / "data.parquet")
+    joblib.dump(models["RobustLinearSVC"], tmp_path / "model.pkl")
+    return tmp_path
+
+
+def _read(path):
+    return pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+
+
+def _left_in(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+INPUTS = ["data.csv", "data.parquet", "model.pkl"]
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_score_file_gives_the_models_predictions(files, models, name, suffix):
+    model = models[name]
+    data = files / f"data{suffix}"
+    out = files / f"scores{suffix}"
+    summary = score_file(model, data, out, chunksize=CHUNK, n_jobs=1, progress=False)
+    assert (summary.rows, summary.chunks) == (N_ROWS, -(-N_ROWS // CHUNK))
+    X = _read(data)
+    scores = _read(out)
+    expected = score_frame(model, X)
+    assert list(scores.columns) == list(expected.columns) == list(summary.columns)
+    np.testing.assert_array_equal(scores["prediction"], model.predict(X))
+    for column in expected.columns[1:]:
+        if column.startswith("set_"):
+            np.testing.assert_array_equal(scores[column], expected[column])
+        else:
+            np.testing.assert_allclose(scores[column], expected[column], rtol=1e-12)
+    assert _left_in(files) == sorted([*INPUTS, out.name])
+
+
+def test_output_columns_name_the_classes_and_sets(frame, models):
+    X, _ = frame
+    columns = {name: list(score_frame(models[name], X[:5]).columns) for name in MODELS}
+    assert columns["RobustLinearSVC"] == ["prediction"] + [
+        f"decision_{c}" for c in range(3)
+    ]
+    assert columns["RobustSVC"] == ["prediction", "decision_function"]
+    assert columns["DLLPClassifier"] == ["prediction", "proba_0", "proba_1"]
+    assert columns["ConformalClassifier"][4:] == ["set_0", "set_1", "set_2"]
+    assert columns["ConformalClassifier, two levels"][4:] == [
+        f"set_{c}_{a}" for a in (0.1, 0.3) for c in range(3)
+    ]
+    assert columns["Pipeline, conformal last"][4:] == ["set_0", "set_1", "set_2"]
+    sets = score_frame(models["ConformalClassifier"], X[:5])[["set_0", "set_1"]]
+    np.testing.assert_array_equal(
+        sets, models["ConformalClassifier"].predict_set(X[:5])[:, :2]
+    )
+
+
+def test_threads_give_the_same_file(files, models):
+    model = models["ConformalClassifier"]
+    one, two = files / "one.csv", files / "two.csv"
+    score_file(model, files / "data.csv", one, chunksize=50, n_jobs=1, progress=False)
+    score_file(model, files / "data.csv", two, chunksize=50, n_jobs=2, progress=False)
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_columns_are_matched_by_name(files, frame, models):
+    X, _ = frame
+    model = models["Pipeline"]
+    X[FEATURES[::-1]].to_csv(files / "reordered.csv", index=False)
+    score_file(model, files / "reordered.csv", files / "out.csv", progress=False)
+    np.testing.assert_array_equal(
+        pd.read_csv(files / "out.csv")["prediction"], model.predict(X)
+    )
+
+
+def test_columns_argument_skips_an_id_column(files, frame, models):
+    X, _ = frame
+    model = models["Pipeline"]
+    X.assign(id=np.arange(N_ROWS)).to_csv(files / "ids.csv", index=False)
+    with pytest.raises(ScoringError, match="extra column 'id'"):
+        score_file(model, files / "ids.csv", files / "out.csv", progress=False)
+    score_file(
+        model, files / "ids.csv", files / "out.csv", columns=FEATURES, progress=False
+    )
+    np.testing.assert_array_equal(
+        pd.read_csv(files / "out.csv")["prediction"], model.predict(X)
+    )
+
+
+def test_model_fitted_on_an_array_takes_the_columns_in_order(files, frame):
+    X, y = frame
+    model = LogisticRegression().fit(X.to_numpy(), y)
+    X.rename(columns=str.upper).to_csv(files / "upper.csv", index=False)
+    score_file(model, files / "upper.csv", files / "out.csv", progress=False)
+    np.testing.assert_array_equal(
+        pd.read_csv(files / "out.csv")["prediction"], model.predict(X.to_numpy())
+    )
+    X.iloc[:, :4].to_csv(files / "four.csv", index=False)
+    with pytest.raises(
+        ScoringError, match="has 4 columns but the model was fitted on 5"
+    ):
+        score_file(model, files / "four.csv", files / "out2.csv", progress=False)
+    assert not (files / "out2.csv").exists()
+
+
+def test_score_frame_keeps_the_index_and_gives_empty_columns(frame, models):
+    X, _ = frame
+    model = models["ConformalClassifier"]
+    part = X.iloc[10:20].set_axis(np.arange(100, 110))
+    scores = score_frame(model, part)
+    assert list(scores.index) == list(part.index)
+    empty = score_frame(model, X.iloc[:0])  # what Dask's meta= needs
+    assert len(empty) == 0
+    assert empty.dtypes.to_dict() == scores.dtypes.to_dict()
+
+
+def test_header_only_file_gives_an_empty_output(files, frame, models):
+    X, _ = frame
+    X.iloc[:0].to_csv(files / "empty.csv", index=False)
+    summary = score_file(
+        models["Pipeline"], files / "empty.csv", files / "out.csv", progress=False
+    )
+    assert summary.rows == 0
+    assert (
+        files / "out.csv"
+    ).read_text().strip() == "prediction,proba_0,proba_1,proba_2"
+
+
+def test_progress_line_only_when_asked_or_on_a_terminal(files, models, capsys):
+    model = models["Pipeline"]
+    score_file(model, files / "data.csv", files / "a.csv", chunksize=CHUNK)
+    assert capsys.readouterr().err == ""  # "auto": stderr is not a terminal here
+    score_file(
+        model, files / "data.csv", files / "b.csv", chunksize=CHUNK, progress=True
+    )
+    err = capsys.readouterr().err
+    assert "503 rows" in err and "rows/s" in err and err.endswith("\n")
+
+
+def test_failure_midway_leaves_no_partial_file(files, frame, models):
+    X, _ = frame
+    bad = X.astype(object)
+    bad.iloc[400, 2] = "n/a?"
+    bad.to_csv(files / "bad.csv", index=False)
+    out = files / "out.csv"
+    out.write_text("previous results\n")
+    for n_jobs in (1, 2):
+        with pytest.raises(ScoringError, match=r"'x2'.*'n/a\?'.*row 401 \(line 402\)"):
+            score_file(
+                models["Pipeline"],
+                files / "bad.csv",
+                out,
+                chunksize=50,
+                n_jobs=n_jobs,
+                progress=False,
+            )
+        assert out.read_text() == "previous results\n"  # untouched
+        assert _left_in(files) == sorted([*INPUTS, "bad.csv", "out.csv"])
+
+
+class _InterruptedModel:
+    """Scores two chunks, then the user presses Ctrl-C."""
+
+    def __init__(self, model):
+        self.model, self.calls = model, 0
+        self.feature_names_in_ = model.feature_names_in_
+
+    def predict(self, X):
+        self.calls += 1
+        if self.calls == 3:
+            raise KeyboardInterrupt
+        return self.model.predict(X)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_interrupt_leaves_no_partial_file(files, models, n_jobs):
+    model = _InterruptedModel(models["Pipeline"])
+    with pytest.raises(KeyboardInterrupt):
+        score_file(
+            model,
+            files / "data.csv",
+            files / "out.csv",
+            chunksize=50,
+            n_jobs=n_jobs,
+            progress=False,
+        )
+    assert _left_in(files) == sorted(INPUTS)
+
+
+def test_interrupted_command_exits_130_without_output(files, models, capsys):
+    with open(files / "slow.pkl", "wb") as f:
+        pickle.dump(_InterruptedModel(models["Pipeline"]), f)
+    code = main(
+        [
+            "score",
+            str(files / "slow.pkl"),
+            str(files / "data.csv"),
+            "-o",
+            str(files / "out.csv"),
+            "--chunksize",
+            "50",
+        ]
+    )
+    assert code == 130
+    assert (
+        capsys.readouterr().err
+        == "skrobust score: error: interrupted; no output written.\n"
+    )
+    assert not (files / "out.csv").exists()
+
+
+def test_command_writes_scores(files, models, capsys):
+    code = main(
+        [
+            "score",
+            str(files / "model.pkl"),
+            str(files / "data.parquet"),
+            "-o",
+            str(files / "out.pq"),
+            "--chunksize",
+            "100",
+            "--n-jobs",
+            "2",
+            "--format",
+            "parquet",
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    assert capsys.readouterr() == ("", "")
+    scores = pd.read_parquet(files / "out.pq")
+    expected = models["RobustLinearSVC"].predict(
+        pd.read_parquet(files / "data.parquet")
+    )
+    np.testing.assert_array_equal(scores["prediction"], expected)
+
+
+def _bad_inputs(folder, frame):
+    X, _ = frame
+    (folder / "corrupt.pkl").write_bytes(b"this is not a pickle")
+    (folder / "truncated.pkl").write_bytes(pickle.dumps(X)[:100])
+    X.drop(columns="x1").assign(extra=1.0, id=0).to_csv(
+        folder / "cols.csv", index=False
+    )
+    text = X.astype(object)
+    text.iloc[7, 3] = "abc"
+    text.to_csv(folder / "text.csv", index=False)
+    X.to_csv(folder / "data.xlsx", index=False)
+    model, data, out = str(folder / "model.pkl"), str(folder / "data.csv"), "out.csv"
+    out = str(folder / out)
+    return {
+        "missing model": (
+            [str(folder / "nope.pkl"), data, "-o", out],
+            "model file not found: ",
+        ),
+        "missing data": (
+            [model, str(folder / "nope.csv"), "-o", out],
+            "data file not found: ",
+        ),
+        "corrupt pickle": (
+            [str(folder / "corrupt.pkl"), data, "-o", out],
+            "cannot load the model from ",
+        ),
+        "truncated pickle": (
+            [str(folder / "truncated.pkl"), data, "-o", out],
+            "cannot load the model from ",
+        ),
+        "not a model": (
+            [data, data, "-o", out],
+            "cannot load the model from ",
+        ),
+        "wrong columns": (
+            [model, str(folder / "cols.csv"), "-o", out],
+            "does not match the model's features: missing column 'x1'; "
+            "extra columns 'extra', 'id'.",
+        ),
+        "non-numeric cell": (
+            [model, str(folder / "text.csv"), "-o", out],
+            "column 'x3' holds a non-numeric value, 'abc', at row 8 (line 9).",
+        ),
+        "missing output folder": (
+            [model, data, "-o", str(folder / "no" / "such" / "out.csv")],
+            "output folder does not exist: ",
+        ),
+        "unknown data format": (
+            [model, str(folder / "data.xlsx"), "-o", out],
+            "unknown data format .xlsx; give a .csv or .parquet file.",
+        ),
+        "unknown output format": (
+            [model, data, "-o", out, "--format", "xlsx"],
+            "argument --format: invalid choice: 'xlsx'",
+        ),
+        "bad chunksize": (
+            [model, data, "-o", out, "--chunksize", "0"],
+            "argument --chunksize: must be at least 1, got 0",
+        ),
+        "output replaces the data": (
+            [model, data, "-o", data],
+            "would replace the data file",
+        ),
+    }
+
+
+CASES = [
+    "missing model",
+    "missing data",
+    "corrupt pickle",
+    "truncated pickle",
+    "not a model",
+    "wrong columns",
+    "non-numeric cell",
+    "missing output folder",
+    "unknown data format",
+    "unknown output format",
+    "bad chunksize",
+    "output replaces the data",
+]
+
+
+def _run(argv):
+    try:
+        return main(argv)
+    except SystemExit as exit_:  # argparse's own errors
+        return exit_.code
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_command_rejects_bad_input_in_one_line(files, frame, capsys, case):
+    argv, message = _bad_inputs(files, frame)[case]
+    before = _left_in(files)
+    assert _run(["score", *argv]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("skrobust score: error: ")
+    assert message in last
+    assert _left_in(files) == before  # no output, no temporary file
+
+
+def test_parquet_without_pyarrow_is_a_clear_error(files, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    argv = [
+        "score",
+        str(files / "model.pkl"),
+        str(files / "data.parquet"),
+        "-o",
+        str(files / "out.csv"),
+    ]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "skrobust score: error: Parquet files need pyarrow, which is not "
+        "installed: pip install pyarrow.\n"
+    )
+    assert (
+        main([*argv[:2], str(files / "data.csv"), "-o", str(files / "o.parquet")]) == 2
+    )
+    assert "pip install pyarrow" in capsys.readouterr().err
+    assert _left_in(files) == sorted(INPUTS)
+
+
+def test_missing_pandas_names_the_install_command(frame, models, monkeypatch):
+    X, _ = frame
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="pip install pandas"):
+        score_frame(models["Pipeline"], X)
+
+
+def test_command_in_a_subprocess_prints_no_traceback(files):
+    (files / "corrupt.pkl").write_bytes(b"\x80\x04garbage")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "skrobust",
+            "score",
+            str(files / "corrupt.pkl"),
+            str(files / "data.csv"),
+            "-o",
+            str(files / "out.csv"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("skrobust score: error: cannot load the model")
+    assert len(result.stderr.splitlines()) == 1
+    assert not (files / "out.csv").exists()
+
+
+def test_skops_file_needs_trust_for_unknown_types(files, frame, models):
+    sio = pytest.importorskip("skops.io")
+    X, _ = frame
+    path = files / "model.skops"
+    sio.dump(models["RobustLinearSVC"], path)
+    with pytest.raises(ScoringError, match=r"RobustLinearSVC.*--trust-skops-types"):
+        load_model(path)
+    loaded = load_model(path, trusted=True)
+    np.testing.assert_array_equal(
+        loaded.predict(X), models["RobustLinearSVC"].predict(X)
+    )
+    out = str(files / "out.csv")
+    assert _run(["score", str(path), str(files / "data.csv"), "-o", out]) == 2
+    argv = ["score", str(path), str(files / "data.csv"), "-o", out]
+    assert main([*argv, "--trust-skops-types"]) == 0
+
+
+def test_unfitted_model_is_refused():
+    with pytest.raises(ScoringError, match="not fitted"):
+        load_model(LogisticRegression())
