@@ -39,7 +39,15 @@ from skrobust.utils.discovery import all_estimators
 
 ESTIMATORS = dict(all_estimators())
 NAMES = sorted(ESTIMATORS)
-METHODS = ("predict", "predict_proba", "decision_function", "predict_set")
+METHODS = (
+    "predict",
+    "predict_proba",
+    "decision_function",
+    "predict_set",
+    "predict_pvalues",
+    "region_sizes",
+    "label_certainty",
+)
 LLP = {
     "DLLPClassifier",
     "EasyLLPClassifier",
