@@ -1,5 +1,6 @@
 """Scale-out on a real ``distributed.LocalCluster``: cross-validation and grid
-search through joblib's Dask backend give the serial results.
+search through joblib's Dask backend give the serial results, and batch
+scoring of dask.dataframe partitions gives the scores of the whole frame.
 
 The cluster runs two single-threaded workers in this process
 (``processes=False``): a real scheduler and workers, with the task graph
@@ -7,6 +8,8 @@ pickled on its way to the scheduler, but no worker processes to spawn, which on
 a 2-core machine cost 10-15 s to start (each imports scikit-learn and skrobust)
 and several seconds to stop. Deselect with ``-m "not dask"``.
 """
+
+from functools import partial
 
 import joblib
 import numpy as np
@@ -17,10 +20,14 @@ from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skrobust.batch import score_frame
+from skrobust.conformal import ConformalClassifier
 from skrobust.llp import DLLPClassifier, make_bag_scorer, make_bags
 from skrobust.svm import RobustLinearSVC
 
 distributed = pytest.importorskip("distributed")
+dd = pytest.importorskip("dask.dataframe")
+pd = pytest.importorskip("pandas")
 
 pytestmark = [
     pytest.mark.dask,
@@ -29,8 +36,7 @@ pytestmark = [
     # KeyError inside the callback ("Exception ignored in ... on_destroy"): a
     # race in joblib/_dask.py, harmless to the results; silenced here only
     pytest.mark.filterwarnings(
-        "ignore:Exception ignored in.*on_destroy"
-        ":pytest.PytestUnraisableExceptionWarning"
+        "ignore:Exception ignored.*on_destroy:pytest.PytestUnraisableExceptionWarning"
     ),
 ]
 
@@ -123,3 +129,26 @@ def test_bags_route_to_the_workers(client):
     np.testing.assert_array_equal(
         grid.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
+
+
+def test_score_frame_on_dask_dataframe_partitions(client):
+    """``skrobust.batch.score_frame`` on each partition of a dask.dataframe,
+    on the workers, gives the scores of the whole frame at once."""
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    model = ConformalClassifier(
+        make_pipeline(StandardScaler(), RobustLinearSVC(cv=3, random_state=0)),
+        alpha=0.1,
+        random_state=0,
+    ).fit(X.iloc[::2], y.iloc[::2])
+    frame = X.iloc[1::2]
+    ddf = dd.from_pandas(frame, npartitions=4)
+    # map_partitions passes each partition first: bind the model with partial
+    score = partial(score_frame, model)
+    scored = ddf.map_partitions(score, meta=score(ddf._meta))
+    with distributed.get_task_stream(client) as stream:
+        result = scored.compute()
+    assert len(stream.data) >= 4  # one task per partition at least
+    expected = score_frame(model, frame)
+    assert list(result.columns) == list(expected.columns)
+    assert "prediction" in result and "set_0" in result and "set_1" in result
+    pd.testing.assert_frame_equal(result, expected)
