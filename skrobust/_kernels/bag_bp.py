@@ -16,7 +16,10 @@ Poisson-binomial): exactly, from the counts of the rows before and after
 each row (``O(n_B^2)`` per bag; deconvolving the whole bag's count loses the
 tails), for bags up to ``exact_limit`` rows; above it, by a saddle-point
 (tilted normal) count (``O(n_B)``). Updates are parallel (flooding) with
-damping, as in the reference.
+damping, as in the reference: one iteration computes every row's field
+(``total_fields``), then every edge's and every bag's new message from it,
+each kernel on any block of edges or bags (the caller runs blocks in
+threads).
 """
 
 import numpy as np
@@ -118,13 +121,14 @@ def _saddlepoint_messages(q, target, lam, out):
 
 
 @njit(cache=True, nogil=True)
-def _exact_messages(q, target, lam, prefix, suffix, kernel, out):
+def _exact_messages(q, target, lam, prefix, tail, out):
     """Count-factor messages from the exact count of the other rows.
 
-    The count without row ``i`` is the convolution of the counts of the rows
-    before it (``prefix[i]``) and after it (``suffix[i]``), both built once,
-    so no unstable deconvolution is needed; only counts where
-    ``exp(-lam (c - k)^2)`` does not underflow are summed.
+    The count without row ``i`` is the count of the rows before it
+    (``prefix[i]``, built forward) plus the count of the rows after it,
+    which enters only through ``tail[a] = E[g(a + count after i)]``, built
+    backward one row at a time: ``O(n_B^2)`` per bag and no unstable
+    deconvolution of the whole bag's count.
     """
     n = q.shape[0]
     prefix[0, 0] = 1.0
@@ -134,35 +138,24 @@ def _exact_messages(q, target, lam, prefix, suffix, kernel, out):
         for c in range(1, i):
             prefix[i, c] = prefix[i - 1, c] * (1.0 - p) + prefix[i - 1, c - 1] * p
         prefix[i, i] = prefix[i - 1, i - 1] * p
-    suffix[n - 1, 0] = 1.0
-    for i in range(n - 2, -1, -1):
-        p = q[i + 1]
-        size = n - 1 - i  # rows after i
-        suffix[i, 0] = suffix[i + 1, 0] * (1.0 - p)
-        for c in range(1, size):
-            suffix[i, c] = suffix[i + 1, c] * (1.0 - p) + suffix[i + 1, c - 1] * p
-        suffix[i, size] = suffix[i + 1, size - 1] * p
     for c in range(n + 1):
-        kernel[c] = np.exp(-lam * (c - target) ** 2)
-    reach = int(np.sqrt(745.0 / lam)) + 2 if lam > 0 else n + 1
-    low = max(0, int(np.floor(target)) - reach - 1)
-    high = min(n - 1, int(np.ceil(target)) + reach)
-    for i in range(n):
+        tail[c] = np.exp(-lam * (c - target) ** 2)
+    underflow = False
+    for i in range(n - 1, -1, -1):
         up = 0.0
         stay = 0.0
         for a in range(i + 1):
-            weight_a = prefix[i, a]
-            if weight_a == 0.0:
-                continue
-            for b in range(max(0, low - a), min(n - 1 - i, high - a) + 1):
-                weight = weight_a * suffix[i, b]
-                up += weight * kernel[a + b + 1]
-                stay += weight * kernel[a + b]
+            up += prefix[i, a] * tail[a + 1]
+            stay += prefix[i, a] * tail[a]
         if up > 0.0 and stay > 0.0:
             out[i] = np.log(up) - np.log(stay)
         else:  # every count near the target underflowed: fall back
             out[i] = np.nan
-    if np.isnan(out).any():
+            underflow = True
+        p = q[i]
+        for a in range(i + 1):
+            tail[a] = (1.0 - p) * tail[a] + p * tail[a + 1]
+    if underflow:
         fallback = np.empty(n)
         _saddlepoint_messages(q, target, lam, fallback)
         for i in range(n):
@@ -171,35 +164,43 @@ def _exact_messages(q, target, lam, prefix, suffix, kernel, out):
 
 
 @njit(cache=True, nogil=True)
-def belief_propagation(
-    unary,
-    edge_i,
-    edge_j,
-    edge_weight,
-    bag_start,
-    bag_rows,
-    bag_target,
-    bag_lambda,
-    damping,
-    n_iter,
-    exact_limit,
-):
-    """Marginals ``P(y_i = 1)`` by damped loopy sum-product BP.
+def total_fields(unary, edge_i, edge_j, to_i, to_j, from_bag, field):
+    """Each row's log-odds: its unary field plus every message it receives."""
+    field[:] = unary
+    for e in range(edge_i.shape[0]):
+        field[edge_i[e]] += to_i[e]
+        field[edge_j[e]] += to_j[e]
+    field += from_bag
 
-    Parameters are arrays: ``unary`` (n,) log-odds fields; edges
-    ``(edge_i[e], edge_j[e])`` with weights ``edge_weight`` (the ``w_ij`` of
-    the penalty); bag ``b`` holds rows ``bag_rows[bag_start[b]:bag_start[b+1]]``
-    and should count ``bag_target[b]`` positives, with strength
-    ``bag_lambda``. Returns the marginals (n,) and the largest message
-    change of the last iteration.
-    """
-    n = unary.shape[0]
-    n_edges = edge_i.shape[0]
+
+@njit(cache=True, nogil=True)
+def update_edge_messages(field, edge_i, edge_j, edge_weight, to_i, to_j, damping):
+    """Damped new messages of edges ``(edge_i[e], edge_j[e])`` with penalty
+    weights ``edge_weight`` (``to_i[e]`` goes to ``edge_i[e]``), from the
+    rows' total ``field``. Writes only these edges' messages, so blocks of
+    edges may run in threads. Returns the largest change."""
+    change = 0.0
+    for e in range(edge_i.shape[0]):
+        i, j, w = edge_i[e], edge_j[e], edge_weight[e]
+        new_i = _edge_message(field[j] - to_j[e], w)
+        new_j = _edge_message(field[i] - to_i[e], w)
+        new_i = damping * to_i[e] + (1.0 - damping) * new_i
+        new_j = damping * to_j[e] + (1.0 - damping) * new_j
+        change = max(change, abs(new_i - to_i[e]), abs(new_j - to_j[e]))
+        to_i[e], to_j[e] = new_i, new_j
+    return change
+
+
+@njit(cache=True, nogil=True)
+def update_bag_messages(
+    field, from_bag, bag_start, bag_rows, bag_target, bag_lambda, damping, exact_limit
+):
+    """Damped new messages of the bags ``b`` with rows
+    ``bag_rows[bag_start[b]:bag_start[b + 1]]`` that should count
+    ``bag_target[b]`` positives (strength ``bag_lambda``), exact up to
+    ``exact_limit`` rows. Writes only ``from_bag`` of these rows, so blocks
+    of bags may run in threads. Returns the largest change."""
     n_bags = bag_target.shape[0]
-    to_i = np.zeros(n_edges)  # message of edge e to edge_i[e]
-    to_j = np.zeros(n_edges)
-    from_bag = np.zeros(n)  # message of a row's bag to the row
-    field = np.empty(n)
     largest = 0
     largest_exact = 0
     for b in range(n_bags):
@@ -207,58 +208,28 @@ def belief_propagation(
         largest = max(largest, size)
         if size <= exact_limit:
             largest_exact = max(largest_exact, size)
-    prefix = np.zeros((largest_exact + 1, largest_exact + 1))
-    suffix = np.zeros((largest_exact + 1, largest_exact + 1))
-    kernel = np.empty(largest_exact + 2)
+    prefix = np.empty((largest_exact + 1, largest_exact + 1))
+    tail = np.empty(largest_exact + 2)
     cavity = np.empty(largest)
     fresh = np.empty(largest)
     change = 0.0
-    for _ in range(n_iter):
-        field[:] = unary
-        for e in range(n_edges):
-            field[edge_i[e]] += to_i[e]
-            field[edge_j[e]] += to_j[e]
-        field += from_bag
-        change = 0.0
-        for e in range(n_edges):
-            i, j, w = edge_i[e], edge_j[e], edge_weight[e]
-            new_i = _edge_message(field[j] - to_j[e], w)
-            new_j = _edge_message(field[i] - to_i[e], w)
-            new_i = damping * to_i[e] + (1.0 - damping) * new_i
-            new_j = damping * to_j[e] + (1.0 - damping) * new_j
-            change = max(change, abs(new_i - to_i[e]), abs(new_j - to_j[e]))
-            to_i[e], to_j[e] = new_i, new_j
-        for b in range(n_bags):
-            start, stop = bag_start[b], bag_start[b + 1]
-            size = stop - start
-            for t in range(size):
-                row = bag_rows[start + t]
-                cavity[t] = _sigmoid(field[row] - from_bag[row])
-            if size <= exact_limit:
-                _exact_messages(
-                    cavity[:size],
-                    bag_target[b],
-                    bag_lambda,
-                    prefix,
-                    suffix,
-                    kernel,
-                    fresh[:size],
-                )
-            else:
-                _saddlepoint_messages(
-                    cavity[:size], bag_target[b], bag_lambda, fresh[:size]
-                )
-            for t in range(size):
-                row = bag_rows[start + t]
-                new = damping * from_bag[row] + (1.0 - damping) * fresh[t]
-                change = max(change, abs(new - from_bag[row]))
-                from_bag[row] = new
-    field[:] = unary
-    for e in range(n_edges):
-        field[edge_i[e]] += to_i[e]
-        field[edge_j[e]] += to_j[e]
-    field += from_bag
-    marginals = np.empty(n)
-    for i in range(n):
-        marginals[i] = _sigmoid(field[i])
-    return marginals, change
+    for b in range(n_bags):
+        start, stop = bag_start[b], bag_start[b + 1]
+        size = stop - start
+        for t in range(size):
+            row = bag_rows[start + t]
+            cavity[t] = _sigmoid(field[row] - from_bag[row])
+        if size <= exact_limit:
+            _exact_messages(
+                cavity[:size], bag_target[b], bag_lambda, prefix, tail, fresh[:size]
+            )
+        else:
+            _saddlepoint_messages(
+                cavity[:size], bag_target[b], bag_lambda, fresh[:size]
+            )
+        for t in range(size):
+            row = bag_rows[start + t]
+            new = damping * from_bag[row] + (1.0 - damping) * fresh[t]
+            change = max(change, abs(new - from_bag[row]))
+            from_bag[row] = new
+    return change

@@ -2,47 +2,31 @@
 
 import numbers
 import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import NearestNeighbors
 from sklearn.neural_network import MLPClassifier
-from sklearn.preprocessing import StandardScaler, normalize
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .._kernels.bag_bp import belief_propagation
 from ..utils._persistence import PickleVersionMixin
+from ..utils._threads import n_threads
 from ..utils._validation import check_option, check_positive_int
 from ._bags import check_bags
-
-
-def knn_edges(Z, n_neighbors):
-    """Unique undirected kNN pairs (cosine neighbours, self excluded) and
-    their Euclidean distances, as LLP-BP's reference builds its graph."""
-    n = Z.shape[0]
-    k = min(n_neighbors, n - 1)
-    unit = normalize(Z)  # Euclidean order on unit vectors = cosine order
-    neighbours = (
-        NearestNeighbors(n_neighbors=k + 1)
-        .fit(unit)
-        .kneighbors(unit, return_distance=False)
-    )
-    rows = np.repeat(np.arange(n), k)
-    cols = neighbours[:, 1:].ravel()
-    keep = rows != cols
-    low = np.minimum(rows[keep], cols[keep])
-    high = np.maximum(rows[keep], cols[keep])
-    pairs = np.unique(np.stack([low, high], axis=1), axis=0)
-    distance = np.linalg.norm(Z[pairs[:, 0]] - Z[pairs[:, 1]], axis=1)
-    return pairs[:, 0].copy(), pairs[:, 1].copy(), distance
-
+from ._graph import knn_edges
+from ._propagation import belief_propagation
 
 # a last-iteration message change (log-odds) beyond which BP has not settled
 _UNSETTLED = 0.1
+# below this largest message change (log-odds) BP stops early
+_SETTLED = 1e-6
 
 _ACTIVATIONS = {
     "identity": lambda z: z,
@@ -106,6 +90,14 @@ class LLPBeliefPropagation(
         BP iterations per round.
     exact_limit : int, default=256
         Largest bag whose count messages are exact.
+    n_jobs : int, default=None
+        Threads for the graph and belief propagation; None or -1 use all
+        cores (the kernels release the GIL; the result does not depend on
+        the number of threads).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the approximate neighbour search used above 10,000 rows
+        (random-projection trees, then neighbours of neighbours; below, the
+        neighbours are exact and this has no effect).
 
     Attributes
     ----------
@@ -156,6 +148,8 @@ class LLPBeliefPropagation(
         damping=0.5,
         max_bp_iter=100,
         exact_limit=256,
+        n_jobs=None,
+        random_state=None,
     ):
         self.estimator = estimator
         self.n_neighbors = n_neighbors
@@ -166,6 +160,8 @@ class LLPBeliefPropagation(
         self.damping = damping
         self.max_bp_iter = max_bp_iter
         self.exact_limit = exact_limit
+        self.n_jobs = n_jobs
+        self.random_state = random_state
 
     def _check_params(self):
         for name in ("n_neighbors", "n_rounds", "max_bp_iter"):
@@ -185,6 +181,14 @@ class LLPBeliefPropagation(
         if not (isinstance(self.damping, numbers.Real) and 0 <= self.damping < 1):
             raise ValueError(f"damping must lie in [0, 1), got {self.damping!r}.")
         check_option(self.pseudo_labels, "pseudo_labels", {"soft", "hard"})
+        if self.n_jobs is not None and (
+            isinstance(self.n_jobs, bool)
+            or not isinstance(self.n_jobs, numbers.Integral)
+            or self.n_jobs == 0
+        ):
+            raise ValueError(
+                f"n_jobs must be None or a non-zero integer, got {self.n_jobs!r}."
+            )
 
     def fit(self, X, y, bags=None):
         """Fit on bag proportions (with ``bags``) or on instance labels.
@@ -235,22 +239,33 @@ class LLPBeliefPropagation(
         bag_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         targets = proportions * sizes
         Z = StandardScaler().fit_transform(X)
+        rng = check_random_state(self.random_state)
+        threads = n_threads(self.n_jobs)
         for _ in range(self.n_rounds):
-            edge_i, edge_j, distance = knn_edges(Z, self.n_neighbors)
-            weights = self.similarity_lambda * np.exp(-distance)
-            marginals, self.bp_residual_ = belief_propagation(
-                np.zeros(X.shape[0]),
-                edge_i,
-                edge_j,
-                weights,
-                bag_start,
-                order.astype(np.int64),
-                targets.astype(np.float64),
-                float(self.bag_lambda),
-                float(self.damping),
-                int(self.max_bp_iter),
-                int(self.exact_limit),
-            )
+            with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
+                edge_i, edge_j, distance = knn_edges(
+                    Z,
+                    self.n_neighbors,
+                    random_state=rng,
+                    pool=pool,
+                    n_blocks=4 * threads,
+                )
+                marginals, self.bp_residual_ = belief_propagation(
+                    np.zeros(X.shape[0]),
+                    edge_i,
+                    edge_j,
+                    self.similarity_lambda * np.exp(-distance),
+                    bag_start,
+                    order.astype(np.int64),
+                    targets.astype(np.float64),
+                    float(self.bag_lambda),
+                    float(self.damping),
+                    int(self.max_bp_iter),
+                    int(self.exact_limit),
+                    tol=_SETTLED,
+                    pool=pool,
+                    n_blocks=4 * threads,
+                )
             if self.bp_residual_ > _UNSETTLED:
                 warnings.warn(
                     f"belief propagation did not settle in {self.max_bp_iter} "

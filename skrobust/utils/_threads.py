@@ -1,7 +1,8 @@
-"""Run a GIL-releasing row kernel on blocks of rows in threads."""
+"""Run GIL-releasing kernels on blocks of rows in threads."""
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy as np
 
@@ -48,3 +49,21 @@ def map_row_blocks(kernel, row_arrays, args, out, *, n_threads=None):
 
     with ThreadPoolExecutor(n_threads) as pool:
         return list(pool.map(run, range(n_threads)))
+
+
+def n_threads(n_jobs):
+    """Threads for a kernel: all cores for None or -1, as joblib counts."""
+    if n_jobs is None or n_jobs == -1:
+        return os.cpu_count() or 1
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return n_jobs
+
+
+def run_in_blocks(function, bounds, pool):
+    """``function(start, stop)`` for consecutive ``bounds``, in the thread
+    ``pool`` if it is not None; returns the results in block order."""
+    blocks = list(pairwise(bounds))
+    if pool is None:
+        return [function(start, stop) for start, stop in blocks]
+    return list(pool.map(lambda block: function(*block), blocks))

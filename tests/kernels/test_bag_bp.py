@@ -5,7 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
-from skrobust._kernels.bag_bp import _exact_messages, belief_propagation
+from skrobust._kernels.bag_bp import _exact_messages
+from skrobust.llp._propagation import belief_propagation
 
 
 def brute_force(unary, edges, weights, bags, targets, lam):
@@ -110,7 +111,7 @@ def test_exact_count_messages_keep_their_precision_in_large_bags():
     n, target, lam = 300, 90.0, 10.0
     q = 1 / (1 + np.exp(-rng.normal(size=n)))
     out = np.empty(n)
-    scratch = np.zeros((n + 1, n + 1)), np.zeros((n + 1, n + 1)), np.empty(n + 2)
+    scratch = np.zeros((n + 1, n + 1)), np.empty(n + 2)
     _exact_messages(q, target, lam, *scratch, out)
     counts = np.arange(n)
     for i in rng.choice(n, 20, replace=False):
@@ -122,3 +123,38 @@ def test_exact_count_messages_keep_their_precision_in_large_bags():
         up = np.sum(others * np.exp(-lam * (counts + 1 - target) ** 2))
         stay = np.sum(others * np.exp(-lam * (counts - target) ** 2))
         assert out[i] == pytest.approx(np.log(up) - np.log(stay), abs=1e-10)
+
+
+def test_threads_give_the_same_marginals():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(4)
+    n = 400
+    unary = rng.normal(size=n)
+    edges = rng.integers(n, size=(1200, 2))
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    weights = rng.uniform(0.1, 1.0, len(edges))
+    bags = np.array_split(rng.permutation(n), 9)  # sizes 44 and 45
+    targets = [rng.integers(len(b) // 4, len(b) // 2) for b in bags]
+    serial = run(unary, edges, weights, bags, targets, 2.0, exact_limit=44)
+    edges = np.asarray(edges, dtype=np.int64)
+    bag_rows = np.concatenate(bags).astype(np.int64)
+    bag_start = np.concatenate([[0], np.cumsum([len(b) for b in bags])])
+    with ThreadPoolExecutor(2) as pool:
+        threaded = belief_propagation(
+            unary,
+            edges[:, 0].copy(),
+            edges[:, 1].copy(),
+            weights,
+            bag_start.astype(np.int64),
+            bag_rows,
+            np.asarray(targets, float),
+            2.0,
+            0.5,
+            200,
+            44,
+            pool=pool,
+            n_blocks=5,
+        )
+    np.testing.assert_array_equal(serial[0], threaded[0])
+    assert serial[1] == threaded[1]

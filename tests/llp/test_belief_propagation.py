@@ -10,7 +10,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, cross_val_score
 
 from skrobust.llp import LLPBeliefPropagation, make_bag_scorer, make_bags
-from skrobust.llp._belief_propagation import knn_edges
+from skrobust.llp._graph import knn_edges
 
 
 @pytest.fixture(scope="module")
