@@ -16,8 +16,8 @@ from ..utils._threads import run_in_blocks
 # up to this many rows the neighbours are exact (brute force on BLAS)
 EXACT_NEIGHBOURS_LIMIT = 10_000
 _LEAF_SIZE = 64
-_N_TREES = 4
-_N_REFINE = 2
+_N_TREES = 6
+_N_REFINE = 1
 
 
 def _both_ways(index):
@@ -71,23 +71,37 @@ def approximate_neighbours(
 ):
     """Indices (n, k) of approximate nearest neighbours (self excluded) of
     the rows of ``U``, by random-projection trees and passes of neighbours
-    of neighbours."""
+    of neighbours.
+
+    The search runs on a float32 copy of ``U`` in the first tree's row
+    order, so that rows near in space are near in memory: the distance
+    loops wait on memory, not arithmetic.
+    """
     n = U.shape[0]
     rng = check_random_state(random_state)
-    index = np.full((n, n_neighbors), -1, dtype=np.int64)
-    distance = np.full((n, n_neighbors), np.inf)
     max_leaves = 2 * n // leaf_size + 3
     draws = [rng.random_sample(2 * max_leaves) for _ in range(n_trees)]
 
-    def build(tree):
+    def build(points, tree):
         order = np.empty(n, dtype=np.int64)
         bounds = np.empty(max_leaves, dtype=np.int64)
-        n_leaves = random_projection_leaves(U, leaf_size, draws[tree], order, bounds)
+        n_leaves = random_projection_leaves(
+            points, leaf_size, draws[tree], order, bounds
+        )
         return order, bounds[: n_leaves + 1]
 
-    trees = (
-        list(pool.map(build, range(n_trees))) if pool else map(build, range(n_trees))
+    U = np.asarray(U, dtype=np.float32)
+    layout, first_bounds = build(U, 0)
+    U = U[layout]
+    trees = [(np.arange(n, dtype=np.int64), first_bounds)]
+    others = range(1, n_trees)
+    trees += (
+        pool.map(lambda t: build(U, t), others)
+        if pool
+        else [build(U, t) for t in others]
     )
+    index = np.full((n, n_neighbors), -1, dtype=np.int64)
+    distance = np.full((n, n_neighbors), np.inf)
     for order, bounds in trees:
         n_leaves = bounds.shape[0] - 1
         cuts = np.linspace(0, n_leaves, n_blocks + 1).astype(np.int64)
@@ -100,7 +114,9 @@ def approximate_neighbours(
         )
     for _ in range(n_refine):
         index, distance = _refine(U, index, distance, pool, n_blocks)
-    return index
+    neighbours = np.empty_like(index)
+    neighbours[layout] = layout[index]
+    return neighbours
 
 
 def knn_edges(Z, n_neighbors, *, random_state=None, pool=None, n_blocks=1):
@@ -108,9 +124,10 @@ def knn_edges(Z, n_neighbors, *, random_state=None, pool=None, n_blocks=1):
     their Euclidean distances, as LLP-BP's reference builds its graph.
 
     Exact up to ``EXACT_NEIGHBOURS_LIMIT`` rows, approximate above (random
-    projection trees and neighbours of neighbours: about 0.9 of the true
-    5 neighbours of 30,000 rows in 20 dimensions, at a fraction of the
-    cost). Blocks of rows run in the thread ``pool`` if any.
+    projection trees and a pass of neighbours of neighbours: on 30,000 rows
+    of ``make_classification`` in 20 dimensions, 0.74 of the true 5
+    neighbours, the found ones 2% farther on average, for a tenth of the
+    exact search's time). Blocks of rows run in the thread ``pool`` if any.
     """
     n = Z.shape[0]
     k = min(n_neighbors, n - 1)
@@ -122,10 +139,10 @@ def knn_edges(Z, n_neighbors, *, random_state=None, pool=None, n_blocks=1):
             .kneighbors(unit, return_distance=False)[:, 1:]
         )
     else:
-        # lists three times longer than kept find most true neighbours
+        # lists twice as long as kept find more true neighbours
         neighbours = approximate_neighbours(
             unit,
-            min(3 * k, n - 1),
+            min(2 * k, n - 1),
             random_state=random_state,
             pool=pool,
             n_blocks=n_blocks,
