@@ -2,8 +2,9 @@
 
 ``python -m skrobust demo [--output DIR] [--seeds N]`` runs the demo;
 ``python -m skrobust score MODEL DATA -o OUT [--chunksize N] [--n-jobs N]
-[--format csv|parquet] [--no-progress] [--trust-skops-types]`` scores a CSV or
-Parquet file with a fitted model (see :func:`skrobust.batch.score_file`).
+[--format csv|parquet] [--predictions-only] [--no-progress]
+[--trust-skops-types]`` scores a CSV or Parquet file with a fitted model (see
+:func:`skrobust.batch.score_file`).
 
 Exit codes: 0 on success; 2 for a usage or input error (a bad option, a
 missing or unreadable model or data file, columns that do not match the
@@ -79,6 +80,11 @@ def _add_score_parser(commands):
         help="output format (default: parquet for a .parquet/.pq output, else csv)",
     )
     score.add_argument(
+        "--predictions-only",
+        action="store_true",
+        help="write the prediction column alone, without class scores and sets",
+    )
+    score.add_argument(
         "--no-progress",
         action="store_true",
         help="no progress line (it is shown only when stderr is a terminal)",
@@ -126,6 +132,7 @@ def _score(args):
             chunksize=args.chunksize,
             n_jobs=args.n_jobs,
             progress=False if args.no_progress else "auto",
+            scores=not args.predictions_only,
             output_format=args.format,
             trusted=True if args.trust_skops_types else None,
         )

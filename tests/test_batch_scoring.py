@@ -128,6 +128,8 @@ def test_output_columns_name_the_classes_and_sets(frame, models):
         f"set_{c}_{a}" for a in (0.1, 0.3) for c in range(3)
     ]
     assert columns["Pipeline, conformal last"][4:] == ["set_0", "set_1", "set_2"]
+    alone = score_frame(models["ConformalClassifier"], X[:5], scores=False)
+    assert list(alone.columns) == ["prediction"]
     sets = score_frame(models["ConformalClassifier"], X[:5])[["set_0", "set_1"]]
     np.testing.assert_array_equal(
         sets, models["ConformalClassifier"].predict_set(X[:5])[:, :2]
@@ -147,6 +149,19 @@ def test_columns_are_matched_by_name(files, frame, models):
     model = models["Pipeline"]
     X[FEATURES[::-1]].to_csv(files / "reordered.csv", index=False)
     score_file(model, files / "reordered.csv", files / "out.csv", progress=False)
+    np.testing.assert_array_equal(
+        pd.read_csv(files / "out.csv")["prediction"], model.predict(X)
+    )
+
+
+def test_compressed_csv_is_read(files, frame, models):
+    X, _ = frame
+    model = models["Pipeline"]
+    X.to_csv(files / "data.csv.gz", index=False)
+    summary = score_file(
+        model, files / "data.csv.gz", files / "out.csv", chunksize=CHUNK
+    )
+    assert summary.chunks == 6
     np.testing.assert_array_equal(
         pd.read_csv(files / "out.csv")["prediction"], model.predict(X)
     )
@@ -302,12 +317,14 @@ def test_command_writes_scores(files, models, capsys):
             "2",
             "--format",
             "parquet",
+            "--predictions-only",
             "--no-progress",
         ]
     )
     assert code == 0
     assert capsys.readouterr() == ("", "")
     scores = pd.read_parquet(files / "out.pq")
+    assert list(scores.columns) == ["prediction"]
     expected = models["RobustLinearSVC"].predict(
         pd.read_parquet(files / "data.parquet")
     )
@@ -435,6 +452,17 @@ def test_parquet_without_pyarrow_is_a_clear_error(files, monkeypatch, capsys):
     )
     assert "pip install pyarrow" in capsys.readouterr().err
     assert _left_in(files) == sorted(INPUTS)
+
+
+def test_csv_without_pyarrow_reads_back_the_same(files, models, monkeypatch):
+    model = models["ConformalClassifier"]
+    score_file(model, files / "data.csv", files / "arrow.csv", progress=False)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    score_file(model, files / "data.csv", files / "pandas.csv", progress=False)
+    monkeypatch.undo()
+    with_arrow, with_pandas = _read(files / "arrow.csv"), _read(files / "pandas.csv")
+    assert (with_arrow.dtypes == with_pandas.dtypes).all()
+    pd.testing.assert_frame_equal(with_arrow, with_pandas, check_exact=True)
 
 
 def test_missing_pandas_names_the_install_command(frame, models, monkeypatch):

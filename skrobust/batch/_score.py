@@ -68,14 +68,18 @@ class ScoringSummary:
         return self.rows / self.seconds if self.seconds > 0 else float("inf")
 
 
-def score_frame(model, frame, *, columns="auto"):
+def score_frame(model, frame, *, columns="auto", scores=True):
     """Predictions, class scores and conformal sets of a model for a DataFrame.
 
     The function :func:`score_file` applies to each chunk, public so that
-    other chunked engines can use it: with Dask,
-    ``ddf.map_partitions(score_frame, model, meta=score_frame(model,
-    ddf._meta))`` scores every partition on the workers (an empty frame
-    gives the empty output with its columns and dtypes).
+    other chunked engines can use it. With Dask, bind the model first
+    (``map_partitions`` passes each partition as the first argument)::
+
+        score = functools.partial(score_frame, model)
+        scored = ddf.map_partitions(score, meta=score(ddf._meta))
+
+    scores every partition on the workers; an empty frame, such as
+    ``ddf._meta``, gives the empty output with its columns and dtypes.
 
     Parameters
     ----------
@@ -92,6 +96,10 @@ def score_frame(model, frame, *, columns="auto"):
         The feature columns to take, ignoring the others (for instance an
         id column). For a model with ``feature_names_in_`` they must be
         those names; they are passed in the model's order.
+    scores : bool, default=True
+        Also the class scores and sets below; False gives the
+        ``prediction`` column alone, for one model call per row instead of
+        two or three.
 
     Returns
     -------
@@ -138,7 +146,7 @@ def score_frame(model, frame, *, columns="auto"):
     if not isinstance(frame, pd.DataFrame):
         frame = pd.DataFrame(frame)
     features = feature_columns(model, list(frame.columns), columns, "the frame")
-    return _score_chunk(model, frame, features, "the frame", None)
+    return _score_chunk(model, frame, features, "the frame", None, scores=scores)
 
 
 def score_file(
@@ -150,6 +158,7 @@ def score_file(
     n_jobs=None,
     progress="auto",
     columns="auto",
+    scores=True,
     output_format=None,
     trusted=None,
 ):
@@ -171,10 +180,11 @@ def score_file(
         joblib files can run code, load only those you trust; ``.skops``
         files are checked).
     data : str or path-like
-        A ``.csv`` file (also ``.tsv``/``.txt`` read as comma-separated, and
-        compressed ``.csv.gz`` etc.) whose first line names the columns, or
-        a ``.parquet``/``.pq`` file (needs pyarrow). Its columns are
-        matched to the model's as in :func:`score_frame`.
+        A comma-separated ``.csv`` file (or a compressed ``.csv.gz``,
+        ``.csv.bz2``, ``.csv.zip``, ``.csv.xz``, ``.csv.zst``) whose first
+        line names the columns, or a ``.parquet``/``.pq`` file (needs
+        pyarrow). Its columns are matched to the model's as in
+        :func:`score_frame`.
     output : str or path-like
         The file to write; its folder must exist. Overwritten if present.
     chunksize : int, default=100_000
@@ -190,6 +200,9 @@ def score_file(
     columns : "auto" or list of str, default="auto"
         The feature columns to read, ignoring the others; see
         :func:`score_frame`.
+    scores : bool, default=True
+        Also write the class scores and conformal sets; False writes the
+        ``prediction`` column alone (one model call per chunk).
     output_format : {"csv", "parquet"}, default=None
         Format of ``output``; None takes Parquet for a ``.parquet`` or
         ``.pq`` suffix and CSV otherwise.
@@ -251,7 +264,10 @@ def score_file(
     row_name = _file_row_name(source, reader)
 
     def score(chunk, first_row):
-        return _score_chunk(model, chunk, features, source, row_name, first_row)
+        scored = _score_chunk(
+            model, chunk, features, source, row_name, first_row, scores=scores
+        )
+        return out.encode(scored, header=first_row == 0)
 
     bar = Progress(f"scoring {data.name}", show)
     rows = chunks = 0
@@ -259,14 +275,14 @@ def score_file(
         with AtomicOutput(output, fmt) as out:
             scored = _scored_chunks(reader.chunks(features), score, n_workers)
             with closing(scored):
-                for result in scored:
-                    out.write(result)
-                    rows += len(result)
+                for encoded in scored:
+                    out.write(encoded)
+                    rows += encoded.rows
                     chunks += 1
                     bar.update(rows, _fraction(rows, reader))
             if chunks == 0:  # a header and no rows: an empty file with the columns
                 empty = import_pandas().DataFrame({c: [] for c in features})
-                out.write(_score_chunk(model, empty, features, source, row_name))
+                out.write(score(empty, 0))
             written = tuple(out.columns)
             out.commit()
     except BaseException:
@@ -370,17 +386,17 @@ def _feature_matrix(frame, features, source, row_name, first_row):
     return X.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _score_chunk(model, frame, features, source, row_name, first_row=0):
+def _score_chunk(model, frame, features, source, row_name, first_row=0, *, scores):
     pd = import_pandas()
     if len(frame) == 0:
-        return _empty_scores(model, frame, features)
+        return _empty_scores(model, frame, features, scores)
     values = _feature_matrix(frame, features, source, row_name, first_row)
     if getattr(model, "feature_names_in_", None) is not None:
         X = pd.DataFrame(values, columns=features, copy=False)
     else:
         X = values
     try:
-        out = _model_outputs(model, X)
+        out = _model_outputs(model, X, scores)
     except ValueError as exc:
         if row_name is None:
             where = "the frame's rows"
@@ -391,7 +407,7 @@ def _score_chunk(model, frame, features, source, row_name, first_row=0):
     return pd.DataFrame(out, index=frame.index, copy=False)
 
 
-def _model_outputs(model, X):
+def _model_outputs(model, X, scores):
     """The output columns, as a dict of 1-D arrays in order."""
     out = {}
     prediction = np.asarray(model.predict(X))
@@ -400,6 +416,8 @@ def _model_outputs(model, X):
             out[f"prediction_{k}"] = prediction[:, k]
     else:
         out["prediction"] = prediction
+    if not scores:
+        return out
     classes = getattr(model, "classes_", None)
     if hasattr(model, "predict_proba"):
         proba = np.asarray(model.predict_proba(X))
@@ -407,12 +425,13 @@ def _model_outputs(model, X):
             for k, name in enumerate(_class_names(classes, proba.shape[1])):
                 out[f"proba_{name}"] = proba[:, k]
     elif hasattr(model, "decision_function"):
-        scores = np.asarray(model.decision_function(X))
-        if scores.ndim == 1:
-            out["decision_function"] = scores
+        decision = np.asarray(model.decision_function(X))
+        if decision.ndim == 1:
+            out["decision_function"] = decision
         else:
-            for k, name in enumerate(_decision_names(model, classes, scores.shape[1])):
-                out[f"decision_{name}"] = scores[:, k]
+            names = _decision_names(model, classes, decision.shape[1])
+            for k, name in enumerate(names):
+                out[f"decision_{name}"] = decision[:, k]
     predict_set = _predict_set_method(model)
     if predict_set is not None:
         sets = np.asarray(predict_set(X), dtype=bool)
@@ -428,14 +447,14 @@ def _model_outputs(model, X):
     return out
 
 
-def _empty_scores(model, frame, features):
+def _empty_scores(model, frame, features, scores):
     """The output of no rows: the columns and dtypes of a one-row probe."""
     pd = import_pandas()
     probe = np.zeros((1, len(features)))
     if getattr(model, "feature_names_in_", None) is not None:
         probe = pd.DataFrame(probe, columns=features)
     try:
-        out = _model_outputs(model, probe)
+        out = _model_outputs(model, probe, scores)
     except ValueError:  # the model refuses zeros: the prediction column alone
         classes = getattr(model, "classes_", None)
         dtype = np.asarray(classes).dtype if classes is not None else np.float64
