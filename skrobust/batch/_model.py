@@ -125,5 +125,9 @@ def _load_skops(path, trusted):
 
 
 def _describe(exc):
+    kind = type(exc)
+    name = kind.__qualname__
+    if name[:1].islower() and kind.__module__ != "builtins":  # zlib.error
+        name = f"{kind.__module__}.{name}"
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return f"{name}: {text[0]}" if text else name
