@@ -85,10 +85,21 @@ def random_projection_leaves(U, leaf_size, draws, order, leaf_bounds):
             for f in range(U.shape[1]):
                 value += U[order[t], f] * direction[f]
             projection[t] = value
-        ranks = np.argsort(projection[start:stop], kind="mergesort")
+        # rows below the median, at it, above it: halves in O(size)
+        values = projection[start:stop].copy()
+        median = np.median(values)
         segment = order[start:stop].copy()
-        for t in range(size):
-            order[start + t] = segment[ranks[t]]
+        write = start
+        for side in range(3):
+            for t in range(size):
+                below, at = values[t] < median, values[t] == median
+                if (
+                    (side == 0 and below)
+                    or (side == 1 and at)
+                    or (side == 2 and not below and not at)
+                ):
+                    order[write] = segment[t]
+                    write += 1
         middle = start + size // 2
         # right half first so that the left one is cut (and stored) first
         stack_start[depth], stack_stop[depth] = middle, stop
