@@ -20,6 +20,9 @@ from numba import njit
 
 LAC, TOP_K, CUMULATIVE = 0, 1, 2
 THRESHOLD, KEEP_TOP, INCLUDE_LAST = 0, 1, 2
+# an np.int64, not a literal 0: Numba compiles a callee once more for each
+# literal argument
+_HEAP_ROOT = np.int64(0)
 
 
 @njit(cache=True, nogil=True)
@@ -92,7 +95,7 @@ def _row_scores(p, code, lam, k_reg, v, order, out, limit):
             end = K - ranked - 1
             order[0] = order[end]
             order[end] = j
-            _sift_down(p, order, 0, end)
+            _sift_down(p, order, _HEAP_ROOT, end)
         ranked += 1
         group_mass += value
         if code == TOP_K:

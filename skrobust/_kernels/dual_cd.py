@@ -136,7 +136,9 @@ def dual_coordinate_descent(
     q = np.empty(n)
     inv = np.zeros((n, 3))
     index = np.empty(n, dtype=np.int64)
-    active = 0
+    # np.int64, not a literal 0: Numba would compile shuffle_prefix once more
+    # for the literal first value of the counter
+    active = np.int64(0)
     for i in range(n):
         q[i] = row_sqnorm(data, indices, indptr, i) + bias_sq
         a = cost[i]

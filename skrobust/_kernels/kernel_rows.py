@@ -47,7 +47,10 @@ def kernel_row(data, indices, indptr, gram, sqnorm, kernel, r, buffer, out):
     """
     kind, gamma, coef0, degree = kernel
     if kind == PRECOMPUTED:
-        out[:] = gram[r]
+        # a loop: an array assignment (out[:] = gram[r]) makes Numba compile
+        # an error-message formatter, seconds on a cold cache
+        for s in range(out.shape[0]):
+            out[s] = gram[r, s]
         return
     row_axpy(data, indices, indptr, r, 1.0, buffer)
     rows_dot(data, indices, indptr, buffer, out)
@@ -83,8 +86,10 @@ def new_cache(n_rows, n_slots):
     row ``row_of[k]``; ``slot_of[r]`` is the slot of row ``r`` or -1.
     """
     values = np.empty((n_slots, n_rows))
-    slot_of = np.full(n_rows, -1, dtype=np.int64)
-    row_of = np.full(n_slots, -1, dtype=np.int64)
+    slot_of = np.empty(n_rows, dtype=np.int64)
+    slot_of[:] = -1  # np.full compiles slower
+    row_of = np.empty(n_slots, dtype=np.int64)
+    row_of[:] = -1
     last_used = np.zeros(n_slots, dtype=np.int64)
     return values, slot_of, row_of, last_used
 

@@ -26,6 +26,10 @@ from .kernel_rows import cached_row, kernel_diagonal, new_cache
 _TAU = 1e-12
 # shrink every this many steps (at most), as libsvm does
 _SHRINK_EVERY = 1000
+# "no row" for cached_row's ``keep``. Integer arguments are passed as
+# np.int64, never as literals: Numba compiles a callee once more for every
+# literal it is called with (a constant, or a counter's first value 0).
+_NO_ROW = np.int64(-1)
 
 
 @njit(cache=True, nogil=True)
@@ -104,7 +108,9 @@ def smo(
 
     # the variables are kept permuted so that the active ones form a prefix
     # (contiguous loops, as in libsvm); ``order[t]`` is the original index
-    order = np.arange(n_vars)
+    order = np.empty(n_vars, dtype=np.int64)
+    for t in range(n_vars):  # a loop compiles faster than np.arange
+        order[t] = t
     rows = rows.copy()
     y = y.copy()
     upper = upper.copy()
@@ -116,7 +122,7 @@ def smo(
     n_active = n_vars
     unshrunk = False
     countdown = min(n_vars, _SHRINK_EVERY) + 1
-    n_iter = 0
+    n_iter = np.int64(0)
     while max_iter < 0 or n_iter < max_iter:
         countdown -= 1
         if countdown == 0:
@@ -143,7 +149,7 @@ def smo(
         if j < 0:
             break
         n_iter += 1
-        K_i = cached_row(source, cache, rows[i], n_iter, -1)
+        K_i = cached_row(source, cache, rows[i], n_iter, _NO_ROW)
         K_j = cached_row(source, cache, rows[j], n_iter, rows[i])
         old_i = alpha[i]
         old_j = alpha[j]
@@ -161,7 +167,8 @@ def smo(
         objective += alpha[t] * (G[t] + p[t])
     rho = _rho(alpha, G, y, upper)
     alpha_out = np.empty(n_vars)
-    alpha_out[order] = alpha
+    for t in range(n_vars):  # a loop: an array assignment compiles slowly
+        alpha_out[order[t]] = alpha[t]
     return alpha_out, rho, 0.5 * objective, n_iter
 
 
@@ -180,7 +187,7 @@ def _select_pair(source, cache, rows, y, upper, alpha, G, K_diag, n_active, tol,
             i = t
     if i < 0:
         return -1, -1
-    K_i = cached_row(source, cache, rows[i], clock, -1)
+    K_i = cached_row(source, cache, rows[i], clock, _NO_ROW)
     r_i = rows[i]
     gmax2 = -np.inf
     j = -1
@@ -285,7 +292,7 @@ def _swap(state, a, b):
 def _shrink(state, n_active, gmax1, gmax2):
     """Move shrinkable variables behind the active prefix; new prefix size."""
     y, upper, alpha, G = state[2], state[3], state[5], state[6]
-    t = 0
+    t = np.int64(0)
     while t < n_active:
         if _can_shrink(alpha, G, y, upper, t, gmax1, gmax2):
             n_active -= 1
@@ -307,7 +314,7 @@ def _reconstruct_gradient(source, cache, state, n_active, clock):
     for s in range(n_vars):
         if alpha[s] <= 0.0 or alpha[s] >= upper[s]:
             continue
-        K_s = cached_row(source, cache, rows[s], clock, -1)
+        K_s = cached_row(source, cache, rows[s], clock, _NO_ROW)
         a_s = alpha[s] * y[s]
         for t in range(n_active, n_vars):
             G[t] += a_s * y[t] * K_s[rows[t]]
