@@ -19,6 +19,7 @@ from numba import njit
 
 from .random import shuffle_prefix
 from .rows import row_axpy, row_dot, row_sqnorm
+from .sorting import argsort_stable
 
 
 @njit(cache=True, nogil=True)
@@ -41,7 +42,9 @@ def crammer_singer(
     alpha = np.zeros((n, n_classes))
     sqnorm = np.empty(n)
     index = np.empty(n, dtype=np.int64)
-    n_used = 0
+    # np.int64, not a literal 0: Numba would compile shuffle_prefix once more
+    # for the literal first value of the counter
+    n_used = np.int64(0)
     for i in range(n):
         sqnorm[i] = row_sqnorm(data, indices, indptr, i) + bias_scale * bias_scale
         if upper[i] > 0.0 and sqnorm[i] > 0.0:
@@ -50,7 +53,10 @@ def crammer_singer(
     classes = np.empty((n, n_classes), dtype=np.int64)  # active classes first
     n_active = np.full(n, n_classes)
     for i in range(n):
-        classes[i] = np.arange(n_classes)
+        # loops, not array assignments: those compile an error message
+        # formatter that costs seconds on a cold cache
+        for m in range(n_classes):
+            classes[i, m] = m
     G = np.empty(n_classes)
     a = np.empty(n_classes)
     new = np.empty(n_classes)
@@ -138,7 +144,7 @@ def _sub_problem(G, a, A, y, cap, out):
     breaks = B.copy()
     if y >= 0:
         breaks[y] += A * cap
-    order = np.argsort(-breaks)
+    order = argsort_stable(-breaks)
     total_B = 0.0
     clipped = cap  # sum of the caps of the variables at their cap
     beta = 0.0

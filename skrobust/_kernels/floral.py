@@ -16,6 +16,7 @@ from numba import njit
 
 from .projection import project_box_hyperplane
 from .random import splitmix64
+from .sorting import argsort_stable
 
 SUPPORT_THRESHOLD = 1e-5
 
@@ -25,9 +26,23 @@ def draw_top_flips(lam, k, state, threshold):
     """``min(k, |pool|)`` indices drawn without replacement from ``pool``,
     the up to ``2k`` indices with the largest ``lam > threshold`` (ties by
     index). Returns ``(indices, state)``."""
-    support = np.flatnonzero(lam > threshold)
-    order = np.argsort(-lam[support], kind="mergesort")
-    pool = support[order[: min(2 * k, support.shape[0])]].copy()
+    # loops rather than np.flatnonzero and fancy indexing, which compile slower
+    n_support = 0
+    for i in range(lam.shape[0]):
+        if lam[i] > threshold:
+            n_support += 1
+    support = np.empty(n_support, dtype=np.int64)
+    keys = np.empty(n_support)
+    s = 0
+    for i in range(lam.shape[0]):
+        if lam[i] > threshold:
+            support[s] = i
+            keys[s] = -lam[i]
+            s += 1
+    order = argsort_stable(keys)
+    pool = np.empty(min(2 * k, n_support), dtype=np.int64)
+    for r in range(pool.shape[0]):
+        pool[r] = support[order[r]]
     n_draw = min(k, pool.shape[0])
     for i in range(n_draw):  # partial Fisher-Yates
         state, r = splitmix64(state)
@@ -69,12 +84,17 @@ def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed, every):
         for i in range(n):
             step[i] = lam[i] - eta * (labels[i] * Kv[i] - 1.0)
         project_box_hyperplane(step, labels, upper, lam)
-        model_labels[:] = labels
+        # loops, not array assignments: those compile an error message
+        # formatter that costs seconds on a cold cache
+        for i in range(n):
+            model_labels[i] = labels[i]
         if every > 0 and t % every == 0 and t // every <= n_snapshots:
-            snapshot_lam[t // every - 1] = lam
-            snapshot_labels[t // every - 1] = labels
+            for i in range(n):
+                snapshot_lam[t // every - 1, i] = lam[i]
+                snapshot_labels[t // every - 1, i] = labels[i]
         flips, state = draw_top_flips(lam, k, state, SUPPORT_THRESHOLD)
-        labels[:] = y
+        for i in range(n):
+            labels[i] = y[i]
         for i in flips:
             labels[i] = -y[i]
     return lam, model_labels, snapshot_lam, snapshot_labels

@@ -25,6 +25,8 @@ compiles several times slower).
 import numpy as np
 from numba import njit
 
+from .sorting import argsort_stable
+
 
 @njit(cache=True, nogil=True)
 def _row_costs(o, p):
@@ -41,7 +43,7 @@ def _row_costs(o, p):
             near, far = near * near, far * far
         best += near
         costs[l] = far - near
-    order = np.argsort(costs, kind="mergesort")
+    order = argsort_stable(costs)
     return best, costs[order], order
 
 
