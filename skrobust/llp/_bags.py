@@ -104,9 +104,16 @@ def check_bags(y, bags):
     """Validate ``fit(X, y, bags)``: return ``(proportions per bag, bag index
     per row, bag sizes)`` with bags renumbered ``0..n_bags-1``.
 
-    Raises a ValueError naming the problem: missing bags, a length mismatch,
-    proportions outside [0, 1] or not finite, or rows of one bag that
-    disagree on its proportion.
+    Raises a ValueError naming the problem: missing bags, a row without a
+    bag id (NaN or None), a length mismatch, proportions outside [0, 1] or
+    not finite, rows of one bag that disagree on its proportion, a single
+    bag (only the overall rate, nothing about rows), or no positive (or no
+    negative) row at all.
+
+    A proportion need not be a multiple of ``1 / n_B``: it is used as given
+    (a soft count ``n_B * alpha_B`` in LLP-BP's count factor), never
+    rounded. A bag of one row is a labelled row (its proportion is its
+    label, or a soft label); such bags may be mixed with larger ones.
     """
     if bags is None:
         raise ValueError(
@@ -132,8 +139,26 @@ def check_bags(y, bags):
         raise ValueError(
             f"bag proportions must lie in [0, 1], got values in [{y.min()}, {y.max()}]."
         )
+    missing = (
+        np.isnan(bags)
+        if bags.dtype.kind == "f"
+        else np.array([b is None or b != b for b in bags])
+        if bags.dtype.kind == "O"
+        else np.zeros(bags.shape[0], dtype=bool)
+    )
+    if missing.any():
+        raise ValueError(
+            f"{missing.sum()} rows have no bag id (NaN or None), e.g. row "
+            f"{np.flatnonzero(missing)[0]}: every row needs a bag."
+        )
     _, index = np.unique(bags, return_inverse=True)
     sizes = np.bincount(index)
+    if sizes.shape[0] < 2:
+        raise ValueError(
+            "all rows are in a single bag: its proportion is only the overall "
+            "positive rate and says nothing about the rows; at least two bags "
+            "are needed."
+        )
     proportions = np.bincount(index, weights=y) / sizes
     spread = np.abs(y - proportions[index])
     if np.any(spread > 1e-9):
@@ -141,5 +166,10 @@ def check_bags(y, bags):
         raise ValueError(
             "rows of one bag must share its proportion; bags "
             f"{bad[:5].tolist()} have rows that disagree."
+        )
+    if np.all(proportions == 0) or np.all(proportions == 1):
+        raise ValueError(
+            f"every bag has proportion {proportions[0]:g}: the rows hold one "
+            "class only, there is nothing to separate."
         )
     return proportions, index, sizes

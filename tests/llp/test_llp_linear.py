@@ -14,6 +14,7 @@ from skrobust.llp import (
     DLLPClassifier,
     EasyLLPClassifier,
     InvCalClassifier,
+    LLPBeliefPropagation,
     bag_absolute_error,
     bag_log_loss,
     make_bag_scorer,
@@ -158,6 +159,14 @@ def test_bad_input_gets_clear_errors(data):
         clf.fit(X, broken, bags=bags)
     with pytest.raises(ValueError, match="one bag id per row"):
         clf.fit(X, proportions, bags=bags[:-1])
+    with pytest.raises(ValueError, match="no bag id"):
+        clf.fit(X, proportions, bags=np.where(bags == 3, np.nan, bags))
+    with pytest.raises(ValueError, match="no bag id"):
+        clf.fit(X, proportions, bags=np.array([None, *bags[1:]], dtype=object))
+    with pytest.raises(ValueError, match="single bag"):
+        clf.fit(X, np.full(len(X), proportions.mean()), bags=np.zeros(len(X)))
+    with pytest.raises(ValueError, match="one class only"):
+        clf.fit(X, np.zeros(len(X)), bags=bags)
     with pytest.raises(ValueError, match="Unknown label type"):
         clf.fit(X, proportions)  # proportions without bags
     with pytest.raises(ValueError, match="Only binary"):
@@ -174,3 +183,22 @@ def test_bad_input_gets_clear_errors(data):
         make_bag_scorer("auc")
     np.testing.assert_array_equal(X, X_before)
     np.testing.assert_array_equal(proportions, p_before)
+
+
+@pytest.mark.parametrize(
+    "Estimator",
+    [DLLPClassifier, EasyLLPClassifier, InvCalClassifier, LLPBeliefPropagation],
+)
+def test_documented_bag_layouts_fit(data, Estimator):
+    """Proportions that are no multiple of 1/|B| are used as given, and
+    bags of one row (labelled rows) may mix with larger bags."""
+    X, y = data
+    bags, proportions = make_bags(y[:600], 12, random_state=0)
+    soft = np.clip(proportions + 0.01, 0, 1)  # 0.01 is no multiple of 1/12
+    a = Estimator().fit(X[:600], soft, bags=bags)
+    b = Estimator().fit(X[:600], proportions, bags=bags)
+    assert not np.allclose(a.decision_function(X), b.decision_function(X))
+    mixed = np.where(np.arange(600) < 60, 10_000 + np.arange(600), bags)
+    labels = np.where(np.arange(600) < 60, y[:600], proportions)
+    model = Estimator().fit(X[:600], labels, bags=mixed)
+    assert roc_auc_score(y[600:], model.decision_function(X[600:])) > 0.7
