@@ -8,11 +8,12 @@ with ``S = sum_i weights_i``: the objective of scikit-learn's
 ``LogisticRegression`` (intercept not penalised), scaled so that ``tol``
 bounds the same gradient. Scores and gradients are two matrix products
 (BLAS for dense ``X``, scipy.sparse for CSR); the per-sample losses are one
-Numba pass (:mod:`.multiclass_losses`).
+Numba pass (:mod:`.multiclass_losses`) on blocks of rows in threads.
 """
 
 import numpy as np
 
+from ..utils._threads import map_row_blocks
 from .lbfgs import lbfgs
 from .multiclass_losses import loss_gradient
 
@@ -32,10 +33,13 @@ def fit_multiclass_primal(X, y, weights, n_classes, loss, C, fit_intercept, tol,
     grad = np.empty((n, n_classes))
     temps = np.empty(n)
 
+    def block_loss(scores, y, weights, temps, grad):
+        return loss_gradient(scores, y, weights, *loss, grad, temps)
+
     def objective(x):
         W = x.reshape(n_classes, d + 1)
         scores[:] = X @ W[:, :d].T + W[:, d]
-        value = loss_gradient(scores, y, weights, *loss, grad, temps)
+        value = sum(map_row_blocks(block_loss, (scores, y, weights, temps), (), grad))
         gradient = np.empty_like(W)
         gradient[:, :d] = (X.T @ grad).T if hasattr(X, "indptr") else grad.T @ X
         gradient[:, :d] /= total
