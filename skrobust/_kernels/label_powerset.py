@@ -173,7 +173,7 @@ def fill_regions(proba, p, threshold, offsets, out):
         sets = np.empty((m, L), dtype=np.bool_)
         scores = np.empty(m)
         _fill_row(proba[i], best, costs, order, threshold, sets, scores)
-        rank = np.argsort(scores, kind="mergesort")
+        rank = argsort_stable(scores)
         for r in range(m):
             for l in range(L):
                 out[start + r, l] = sets[rank[r], l]
