@@ -88,7 +88,9 @@ class NoiseCorrectionMixin:
 
     def _run(self, tasks):
         """Run solver calls on ``n_jobs`` threads (the solvers release the GIL)."""
-        return Parallel(n_jobs=self.n_jobs, prefer="threads")(tasks)
+        # nogil solves: threads, also under an outer joblib backend (Dask
+        # would otherwise ship every inner fold to the cluster as a task)
+        return Parallel(n_jobs=self.n_jobs, backend="threading")(tasks)
 
     def _label_posteriors(self, training, transition):
         """Posteriors of each sample's labels, and the flip rates behind them.

@@ -118,7 +118,8 @@ class KernelSpec:
         if effective_n_jobs(n_jobs) == 1 or len(starts) == 1:
             blocks = [block(start) for start in starts]
         else:
-            blocks = Parallel(n_jobs=n_jobs, prefer="threads")(
+            # nogil blocks: threads, also under an outer joblib backend
+            blocks = Parallel(n_jobs=n_jobs, backend="threading")(
                 delayed(block)(start) for start in starts
             )
         if not blocks:
