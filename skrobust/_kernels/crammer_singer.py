@@ -51,7 +51,8 @@ def crammer_singer(
             index[n_used] = i
             n_used += 1
     classes = np.empty((n, n_classes), dtype=np.int64)  # active classes first
-    n_active = np.full(n, n_classes)
+    n_active = np.empty(n, dtype=np.int64)
+    n_active[:] = n_classes  # np.full compiles slower
     for i in range(n):
         # loops, not array assignments: those compile an error message
         # formatter that costs seconds on a cold cache
