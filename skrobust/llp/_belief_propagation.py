@@ -92,6 +92,13 @@ class LLPBeliefPropagation(
         ``lam_b``, the strength of the bag-count term.
     n_rounds : int, default=2
         Rounds of graph, BP and learner.
+    prior : {"learner", None}, default="learner"
+        The log-odds field each row starts from in BP after the first round.
+        "learner": the last learner's log-odds, so that BP computes each
+        row's posterior given its bag's count, its neighbours and what the
+        learner says of it (an EM step; the learner's own view separates
+        rows that the graph cannot, as in bags of similar rows); None: zero
+        in every round, as the reference code.
     pseudo_labels : {"soft", "hard"}, default="soft"
         "soft": each row enters the learner twice, as positive with weight
         ``P(y=1)`` and negative with the rest; "hard": thresholded at 1/2
@@ -165,6 +172,7 @@ class LLPBeliefPropagation(
         similarity_lambda=1.0,
         bag_lambda=10.0,
         n_rounds=2,
+        prior="learner",
         pseudo_labels="soft",
         damping=0.5,
         max_bp_iter=100,
@@ -177,6 +185,7 @@ class LLPBeliefPropagation(
         self.similarity_lambda = similarity_lambda
         self.bag_lambda = bag_lambda
         self.n_rounds = n_rounds
+        self.prior = prior
         self.pseudo_labels = pseudo_labels
         self.damping = damping
         self.max_bp_iter = max_bp_iter
@@ -202,6 +211,8 @@ class LLPBeliefPropagation(
         if not (isinstance(self.damping, numbers.Real) and 0 <= self.damping < 1):
             raise ValueError(f"damping must lie in [0, 1), got {self.damping!r}.")
         check_option(self.pseudo_labels, "pseudo_labels", {"soft", "hard"})
+        if self.prior is not None:
+            check_option(self.prior, "prior", {"learner"})
         if self.n_jobs is not None and (
             isinstance(self.n_jobs, bool)
             or not isinstance(self.n_jobs, numbers.Integral)
@@ -262,6 +273,7 @@ class LLPBeliefPropagation(
         Z = StandardScaler().fit_transform(X)
         rng = check_random_state(self.random_state)
         threads = n_threads(self.n_jobs)
+        unary = np.zeros(X.shape[0])
         for round_ in range(1, self.n_rounds + 1):
             with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
                 start = time.perf_counter()
@@ -274,7 +286,7 @@ class LLPBeliefPropagation(
                 )
                 start = _log_stage("graph", round_, start)
                 marginals, self.bp_residual_ = belief_propagation(
-                    np.zeros(X.shape[0]),
+                    unary,
                     edge_i,
                     edge_j,
                     self.similarity_lambda * np.exp(-distance),
@@ -303,6 +315,8 @@ class LLPBeliefPropagation(
             self.estimator_ = self._fit_learner(base, X, marginals)
             start = _log_stage("learner", round_, start)
             if round_ < self.n_rounds:
+                if self.prior == "learner":
+                    unary = self._score(X)
                 Z = self._representation(X)
                 _log_stage("representation", round_, start)
         self.pseudo_labels_ = marginals

@@ -113,8 +113,28 @@ def test_bad_input_gets_clear_errors(data):
         LLPBeliefPropagation(bag_lambda=-1.0).fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match="pseudo_labels must be one of"):
         LLPBeliefPropagation(pseudo_labels="fuzzy").fit(X, proportions, bags=bags)
+    with pytest.raises(ValueError, match="prior must be one of"):
+        LLPBeliefPropagation(prior="zero").fit(X, proportions, bags=bags)
+    with pytest.raises(ValueError, match="n_jobs must be None or a non-zero"):
+        LLPBeliefPropagation(n_jobs=0).fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match=r"proportions must lie in \[0, 1\]"):
         LLPBeliefPropagation().fit(X, proportions + 1, bags=bags)
     none_positive = np.zeros_like(proportions)
     with pytest.raises(ValueError, match="one class only"):
         LLPBeliefPropagation(pseudo_labels="hard").fit(X, none_positive, bags=bags)
+
+
+def test_learner_prior_separates_rows_the_graph_cannot():
+    """Bags of similar rows (sorted by one feature) of two overlapping
+    Gaussians: neighbours share a bag, so BP alone has little to spread;
+    starting round 2 from the learner's log-odds (an EM step) recovers much
+    of the instance signal (0.822 -> 0.901 when written)."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(2, size=3000)
+    X = rng.normal(size=(3000, 20)) + np.where(y[:, None] == 1, 0.35, -0.35)
+    bags, proportions = make_bags(y[:2000], 8, X=X[:2000], feature=0, random_state=0)
+    auc = {}
+    for prior in (None, "learner"):
+        clf = LLPBeliefPropagation(prior=prior).fit(X[:2000], proportions, bags=bags)
+        auc[prior] = roc_auc_score(y[2000:], clf.decision_function(X[2000:]))
+    assert auc["learner"] > auc[None] + 0.05
