@@ -19,6 +19,7 @@ after it).
 
     python benchmarks/first_fit.py --repeat 3
     python benchmarks/first_fit.py --only RobustSVC --profile
+    python benchmarks/first_fit.py --no-fits --repeat 5
 
 ``--profile`` prints, for each cold case, the compile time of every Numba
 function (exclusive of the functions it calls, which compile inside it).
@@ -252,6 +253,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure")
     parser.add_argument("--only", help="estimators whose name contains this")
     parser.add_argument("--no-imports", action="store_true", help="skip imports")
+    parser.add_argument("--no-fits", action="store_true", help="imports only")
     parser.add_argument(
         "--profile", action="store_true", help="compile time of every function"
     )
@@ -274,6 +276,8 @@ def main():
                 flush=True,
             )
         print()
+    if args.no_fits:
+        return
 
     print(
         "| estimator | input | import (s) | first fit, cold (s) "
