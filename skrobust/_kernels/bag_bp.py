@@ -166,11 +166,13 @@ def _exact_messages(q, target, lam, prefix, tail, out):
 @njit(cache=True, nogil=True)
 def total_fields(unary, edge_i, edge_j, to_i, to_j, from_bag, field):
     """Each row's log-odds: its unary field plus every message it receives."""
-    field[:] = unary
+    # loops, not array assignments: those make Numba compile its shape-error
+    # formatter (seconds of a user's first fit)
+    for i in range(field.shape[0]):
+        field[i] = unary[i] + from_bag[i]
     for e in range(edge_i.shape[0]):
         field[edge_i[e]] += to_i[e]
         field[edge_j[e]] += to_j[e]
-    field += from_bag
 
 
 @njit(cache=True, nogil=True)

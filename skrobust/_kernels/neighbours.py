@@ -139,13 +139,16 @@ def neighbours_of_neighbours(
     new lists of ``rows`` into ``new_index``/``new_distance`` (one entry per
     row of ``rows``).
     """
-    seen = np.full(U.shape[0], -1, dtype=np.int64)  # row last offered to
+    seen = np.empty(U.shape[0], dtype=np.int64)  # row last offered to
+    for t in range(U.shape[0]):
+        seen[t] = -1
     for r in range(rows.shape[0]):
         i = rows[r]
         own_index = new_index[r]
         own_distance = new_distance[r]
-        own_index[:] = index[i]
-        own_distance[:] = distance[i]
+        for t in range(index.shape[1]):  # loops compile faster than copies
+            own_index[t] = index[i, t]
+            own_distance[t] = distance[i, t]
         seen[i] = i
         for t in range(own_index.shape[0]):
             if own_index[t] >= 0:
