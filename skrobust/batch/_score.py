@@ -11,9 +11,9 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
-from joblib import cpu_count, effective_n_jobs
 from threadpoolctl import threadpool_limits
 
+from ..utils._threads import n_threads
 from ._errors import ScoringError, import_pandas
 from ._io import (
     AtomicOutput,
@@ -252,7 +252,7 @@ def score_file(
     import_pandas()
     start = time.perf_counter()
     chunksize = _check_chunksize(chunksize)
-    n_workers = _n_workers(n_jobs)
+    n_workers = n_threads(n_jobs)
     show = progress_enabled(progress)
     fmt = resolve_output_format(output, output_format)
     data = check_data_path(data)
@@ -527,15 +527,3 @@ def _check_chunksize(chunksize):
     ):
         raise ValueError(f"chunksize must be a positive integer, got {chunksize!r}.")
     return int(chunksize)
-
-
-def _n_workers(n_jobs):
-    if n_jobs is None:
-        return cpu_count()
-    if (
-        isinstance(n_jobs, bool)
-        or not isinstance(n_jobs, numbers.Integral)
-        or n_jobs == 0
-    ):
-        raise ValueError(f"n_jobs must be a non-zero integer or None, got {n_jobs!r}.")
-    return max(1, effective_n_jobs(int(n_jobs)))

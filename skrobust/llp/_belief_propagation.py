@@ -213,14 +213,7 @@ class LLPBeliefPropagation(
         check_option(self.pseudo_labels, "pseudo_labels", {"soft", "hard"})
         if self.prior is not None:
             check_option(self.prior, "prior", {"learner"})
-        if self.n_jobs is not None and (
-            isinstance(self.n_jobs, bool)
-            or not isinstance(self.n_jobs, numbers.Integral)
-            or self.n_jobs == 0
-        ):
-            raise ValueError(
-                f"n_jobs must be None or a non-zero integer, got {self.n_jobs!r}."
-            )
+        n_threads(self.n_jobs)
 
     def fit(self, X, y, bags=None):
         """Fit on bag proportions (with ``bags``) or on instance labels.

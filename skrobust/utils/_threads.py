@@ -1,10 +1,11 @@
 """Run GIL-releasing kernels on blocks of rows in threads."""
 
-import os
+import numbers
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import numpy as np
+from joblib import cpu_count, effective_n_jobs
 
 # below this many rows per thread, starting threads costs more than it saves
 _MIN_ROWS_PER_THREAD = 2048
@@ -37,7 +38,7 @@ def map_row_blocks(kernel, row_arrays, args, out, *, n_threads=None):
         What the kernel returned for each block, in row order.
     """
     n = out.shape[0]
-    n_threads = n_threads or os.cpu_count() or 1
+    n_threads = n_threads or cpu_count()
     n_threads = max(1, min(n_threads, n // _MIN_ROWS_PER_THREAD))
     if n_threads == 1:
         return [kernel(*row_arrays, *args, out)]
@@ -52,12 +53,17 @@ def map_row_blocks(kernel, row_arrays, args, out, *, n_threads=None):
 
 
 def n_threads(n_jobs):
-    """Threads for a kernel: all cores for None or -1, as joblib counts."""
-    if n_jobs is None or n_jobs == -1:
-        return os.cpu_count() or 1
-    if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return n_jobs
+    """Threads for ``n_jobs``: all cores for None, negative values counted
+    back from the cores as joblib does; a ValueError for 0 or a non-integer."""
+    if n_jobs is None:
+        return cpu_count()
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, numbers.Integral)
+        or n_jobs == 0
+    ):
+        raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}.")
+    return max(1, effective_n_jobs(int(n_jobs)))
 
 
 def run_in_blocks(function, bounds, pool):
