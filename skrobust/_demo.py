@@ -360,20 +360,23 @@ def poisoning_table(n_seeds=3, n_train=500, n_trusted=100):
     return {name: np.mean(values, axis=0).tolist() for name, values in scores.items()}
 
 
+def _model_table(title, columns, results):
+    """A title, then one line per model with its value in each column."""
+    header = f"{'model':<30}" + "".join(f"{column:>12}" for column in columns)
+    lines = [title, header, "-" * len(header)]
+    for name, values in results.items():
+        lines.append(f"{name:<30}" + "".join(f"{v:>12.3f}" for v in values))
+    return "\n".join(lines)
+
+
 def format_poisoning_table(results):
     """Render :func:`poisoning_table` as a plain-text table."""
-    header = f"{'model':<30}" + "".join(
-        f"{f'budget {budget:.0%}':>12}" for budget in POISONING_BUDGETS
-    )
-    lines = [
+    return _model_table(
         "Moons, training labels flipped by FLORAL's support-vector attack: "
         "accuracy on clean test labels.",
-        header,
-        "-" * len(header),
-    ]
-    for name, accuracies in results.items():
-        lines.append(f"{name:<30}" + "".join(f"{a:>12.3f}" for a in accuracies))
-    return "\n".join(lines)
+        [f"budget {budget:.0%}" for budget in POISONING_BUDGETS],
+        results,
+    )
 
 
 def plot_poisoning(results, path):
@@ -423,18 +426,12 @@ def llp_table(n_seeds=3, n_samples=2500, n_train=2000):
 
 def format_llp_table(results):
     """Render :func:`llp_table` as a plain-text table."""
-    header = f"{'model':<30}" + "".join(
-        f"{f'bags of {size}':>12}" for size in BAG_SIZES
-    )
-    lines = [
+    return _model_table(
         "Learning from label proportions (make_classification, 2000 training "
         "rows): test AUC, from bag proportions only, against the instance labels.",
-        header,
-        "-" * len(header),
-    ]
-    for name, values in results.items():
-        lines.append(f"{name:<30}" + "".join(f"{v:>12.3f}" for v in values))
-    return "\n".join(lines)
+        [f"bags of {size}" for size in BAG_SIZES],
+        results,
+    )
 
 
 def plot_llp(results, path):

@@ -260,7 +260,7 @@ class LLPBeliefPropagation(
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
         proportions, index, sizes = check_bags(y, bags)
         self.classes_ = np.array([0, 1])
-        order = np.argsort(index, kind="stable")
+        order = np.argsort(index, kind="stable").astype(np.int64, copy=False)
         bag_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         targets = proportions * sizes
         Z = StandardScaler().fit_transform(X)
@@ -284,8 +284,8 @@ class LLPBeliefPropagation(
                     edge_j,
                     self.similarity_lambda * np.exp(-distance),
                     bag_start,
-                    order.astype(np.int64),
-                    targets.astype(np.float64),
+                    order,
+                    targets,
                     float(self.bag_lambda),
                     float(self.damping),
                     int(self.max_bp_iter),

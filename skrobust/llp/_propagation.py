@@ -11,6 +11,7 @@ def _bag_blocks(bag_start, exact_limit, n_blocks):
     """Cut the bags into blocks of about equal work (quadratic in the size
     of an exactly counted bag, linear above)."""
     sizes = np.diff(bag_start).astype(float)
+    # a saddle-point message sums about 20 counts per row, twice
     work = np.where(sizes <= exact_limit, sizes**2, sizes * 40.0)
     cumulative = np.concatenate([[0.0], np.cumsum(work)])
     cuts = np.searchsorted(cumulative, np.linspace(0, cumulative[-1], n_blocks + 1))
