@@ -38,6 +38,22 @@ def test_estimated_rates_are_close_to_the_truth(method, rates):
     )
 
 
+def test_likelihood_keeps_the_anchors_unless_the_labels_ask_otherwise():
+    # a weak score on few samples: many (slope, rates) pairs fit the labels
+    # about equally, and maximum likelihood alone drifts to large rates
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 300)
+    score = 0.4 * (2 * y - 1) + rng.normal(size=300)
+    y_noisy, _ = flip_labels(y, symmetric_transition_matrix(2, 0.3), random_state=3)
+    anchor = estimate_noise_rates(y_noisy, score, method="anchor")
+    np.testing.assert_array_equal(estimate_noise_rates(y_noisy, score), anchor)
+    # a score that ranks well moves the estimate off the anchors, toward the truth
+    score, _, y_noisy, _ = _noisy_scores(0.1, 0.35)
+    anchor = estimate_noise_rates(y_noisy, score, method="anchor")
+    fitted = estimate_noise_rates(y_noisy, score)
+    assert np.abs(fitted - [0.1, 0.35]).max() < np.abs(anchor - [0.1, 0.35]).max()
+
+
 def test_rates_follow_the_positive_class_for_string_labels():
     score, _, y_noisy, _ = _noisy_scores(0.05, 0.3)
     labels = np.where(y_noisy == 1, "yes", "no")  # "yes" sorts last: positive
