@@ -136,6 +136,40 @@ def test_output_columns_name_the_classes_and_sets(frame, models):
     )
 
 
+class _CountingLogisticRegression(LogisticRegression):
+    calls = 0
+
+    def predict_proba(self, X):
+        type(self).calls += 1
+        return super().predict_proba(X)
+
+
+@pytest.mark.parametrize("method", ["split", "cross"])
+@pytest.mark.parametrize("alpha", [0.1, [0.1, 0.3]])
+@pytest.mark.parametrize("in_pipeline", [False, True])
+def test_conformal_outputs_come_from_one_pass_of_the_models(
+    frame, method, alpha, in_pipeline
+):
+    X, y = frame
+    conformal = ConformalClassifier(
+        _CountingLogisticRegression(), alpha=alpha, method=method, random_state=0
+    )
+    model = make_pipeline(StandardScaler(), conformal) if in_pipeline else conformal
+    model.fit(X, y)
+    n_models = len(conformal.estimators_) if method == "cross" else 1
+    _CountingLogisticRegression.calls = 0
+    scores = score_frame(model, X)
+    assert _CountingLogisticRegression.calls == n_models
+    np.testing.assert_array_equal(scores["prediction"], model.predict(X))
+    proba = scores[[f"proba_{c}" for c in range(3)]]
+    np.testing.assert_array_equal(proba, model.predict_proba(X))
+    sets = scores[[c for c in scores.columns if c.startswith("set_")]].to_numpy()
+    expected = conformal.predict_set(model[:-1].transform(X) if in_pipeline else X)
+    if np.ndim(alpha):
+        expected = expected.transpose(0, 2, 1)  # columns are level-major
+    np.testing.assert_array_equal(sets, expected.reshape(len(X), -1))
+
+
 def test_threads_give_the_same_file(files, models):
     model = models["ConformalClassifier"]
     one, two = files / "one.csv", files / "two.csv"

@@ -410,7 +410,13 @@ def _score_chunk(model, frame, features, source, row_name, first_row=0, *, score
 def _model_outputs(model, X, scores):
     """The output columns, as a dict of 1-D arrays in order."""
     out = {}
-    prediction = np.asarray(model.predict(X))
+    proba = sets = None
+    # a conformal model gives all three from one pass of its models
+    predict_all = _final_method(model, "_predict_all") if scores else None
+    if predict_all is not None:
+        prediction, proba, sets = predict_all(X)
+    else:
+        prediction = np.asarray(model.predict(X))
     if prediction.ndim == 2:
         for k in range(prediction.shape[1]):
             out[f"prediction_{k}"] = prediction[:, k]
@@ -419,8 +425,9 @@ def _model_outputs(model, X, scores):
     if not scores:
         return out
     classes = getattr(model, "classes_", None)
-    if hasattr(model, "predict_proba"):
+    if proba is None and hasattr(model, "predict_proba"):
         proba = np.asarray(model.predict_proba(X))
+    if proba is not None:
         if proba.ndim == 2:
             for k, name in enumerate(_class_names(classes, proba.shape[1])):
                 out[f"proba_{name}"] = proba[:, k]
@@ -432,9 +439,10 @@ def _model_outputs(model, X, scores):
             names = _decision_names(model, classes, decision.shape[1])
             for k, name in enumerate(names):
                 out[f"decision_{name}"] = decision[:, k]
-    predict_set = _predict_set_method(model)
-    if predict_set is not None:
-        sets = np.asarray(predict_set(X), dtype=bool)
+    if sets is None and (predict_set := _final_method(model, "predict_set")):
+        sets = predict_set(X)
+    if sets is not None:
+        sets = np.asarray(sets, dtype=bool)
         names = _class_names(classes, sets.shape[1])
         if sets.ndim == 2:
             for k, name in enumerate(names):
@@ -483,14 +491,14 @@ def _final_step(model):
     return steps[-1][1] if steps else model
 
 
-def _predict_set_method(model):
-    """``predict_set`` of the model, or of the last step of a pipeline
-    (after the other steps' transforms)."""
-    if hasattr(model, "predict_set"):
-        return model.predict_set
+def _final_method(model, name):
+    """Method ``name`` of the model, or of the last step of a pipeline (after
+    the other steps' transforms); None if neither has it."""
+    if hasattr(model, name):
+        return getattr(model, name)
     last = _final_step(model)
-    if last is not model and hasattr(last, "predict_set"):
-        return lambda X: last.predict_set(model[:-1].transform(X))
+    if last is not model and hasattr(last, name):
+        return lambda X: getattr(last, name)(model[:-1].transform(X))
     return None
 
 

@@ -589,7 +589,9 @@ class ConformalClassifier(
         self.n_calibration_ = n_samples
 
     # ------------------------------------------------------------ predict
-    def _proba(self, X):
+    def _fold_probas(self, X):
+        """Class probabilities of ``X`` from each fold model (``method="cross"``)
+        or from the one model, as a list."""
         check_is_fitted(self, "classes_")
         if sp.issparse(X):
             X = X.tocsr()
@@ -600,11 +602,11 @@ class ConformalClassifier(
                     "X.reshape(-1, 1) (one feature) or X.reshape(1, -1) (one sample)."
                 )
             validate_data(self, X, skip_check_array=True, reset=False)
-        if self.method == "cross":
-            return np.mean(
-                [model_proba(m, X, self.classes_) for m in self.estimators_], axis=0
-            )
-        return model_proba(self.estimator_, X, self.classes_)
+        models = self.estimators_ if self.method == "cross" else [self.estimator_]
+        return [model_proba(model, X, self.classes_) for model in models]
+
+    def _proba(self, X):
+        return np.mean(self._fold_probas(X), axis=0)
 
     def predict_proba(self, X):
         """Class probabilities of the wrapped model (mean over the fold models
@@ -650,30 +652,32 @@ class ConformalClassifier(
         pvalues : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self, "classes_")
+        self._check_pvalues_defined()
+        return self._pvalues(X, self._fold_probas(X))
+
+    def _check_pvalues_defined(self):
         if self.guarantee != "marginal" or self.n_poisoned:
             raise ValueError(
                 "p-values are defined for guarantee='marginal' without poisoning; "
                 "this model was calibrated with "
                 f"guarantee={self.guarantee!r}, n_poisoned={self.n_poisoned}."
             )
+
+    def _pvalues(self, X, fold_probas):
         groups = self._row_groups(X)
         if self.method == "cross":
             below = np.zeros((_num_samples(X), self.classes_.shape[0]))
             n_eff = np.zeros_like(below)
-            for model, cal in zip(
-                self.estimators_, self.fold_calibrations_, strict=True
-            ):
-                proba = model_proba(model, X, self.classes_)
+            for proba, cal in zip(fold_probas, self.fold_calibrations_, strict=True):
                 positions = self.score_function_.positions(
                     proba, cal.sorted_scores, cal.start, cal.stop, groups
                 )
                 below += positions
                 n_eff += cal.n_eff[groups]
             return pvalues_from_counts(below, n_eff)
-        proba = self._proba(X)
         cal = self.calibration_
         positions = self.score_function_.positions(
-            proba, cal.sorted_scores, cal.start, cal.stop, groups
+            fold_probas[0], cal.sorted_scores, cal.start, cal.stop, groups
         )
         return cal.pvalues(positions, groups)
 
@@ -697,13 +701,25 @@ class ConformalClassifier(
             sample ``i``; a third axis, one per level, when ``alpha`` is a list.
         """
         check_is_fitted(self, "classes_")
+        return self._sets(X, self._fold_probas(X))
+
+    def _sets(self, X, fold_probas):
         alphas = check_alpha(self.alpha)
         if self.method == "cross":
-            sets = self.predict_pvalues(X)[:, :, None] > alphas
+            self._check_pvalues_defined()
+            sets = self._pvalues(X, fold_probas)[:, :, None] > alphas
         else:
             groups = self._row_groups(X)
-            sets = self.score_function_.sets(self._proba(X), self.thresholds_, groups)
+            sets = self.score_function_.sets(fold_probas[0], self.thresholds_, groups)
         return sets[:, :, 0] if np.ndim(self.alpha) == 0 else sets
+
+    def _predict_all(self, X):
+        """``predict``, ``predict_proba`` and ``predict_set`` of ``X`` from one
+        pass of the models (batch scoring asks for all three)."""
+        fold_probas = self._fold_probas(X)
+        proba = np.mean(fold_probas, axis=0)
+        prediction = self.classes_[np.argmax(proba, axis=1)]
+        return prediction, proba, self._sets(X, fold_probas)
 
     def get_metadata_routing(self):
         """Metadata routing: ``fit`` parameters go to the estimator's ``fit``.
