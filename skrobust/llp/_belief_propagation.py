@@ -23,6 +23,7 @@ from ..utils._threads import n_threads
 from ..utils._validation import check_option, check_positive_int
 from ._bags import check_bags
 from ._graph import knn_edges
+from ._linear import DLLPClassifier
 from ._propagation import belief_propagation
 
 # each stage of a fit is logged here with its time (INFO)
@@ -65,15 +66,17 @@ class LLPBeliefPropagation(
     Each round builds a k-nearest-neighbour graph on the current
     representation, runs loopy belief propagation on the Gibbs distribution
 
-        log P(y) = - lam_s sum_(i,j) s_ij (y_i - y_j)^2
+        log P(y) = sum_i h_i y_i - lam_s sum_(i,j) s_ij (y_i - y_j)^2
                    - lam_b sum_B (sum_(i in B) y_i - k_B)^2,
 
-    (``s_ij = exp(-||z_i - z_j||)``, ``k_B`` the bag's positive count) to
-    get each row's marginal ``P(y_i = 1)``, fits the supervised learner on
-    these pseudo-labels, and takes the learner's view of the data as the
-    next representation. The bag term is one count factor per bag (exact
-    messages up to ``exact_limit`` rows, a saddle-point count above), not the
-    reference code's dense clique.
+    (``s_ij = exp(-||z_i - z_j||)``, ``k_B`` the bag's positive count, ``h``
+    a prior log-odds field) to get each row's marginal ``P(y_i = 1)``, fits
+    the supervised learner on these pseudo-labels, and takes the learner's
+    view of the data as the next representation. ``h`` is zero in the first
+    round, as in the reference code, or DLLP's log-odds (``init``), and the
+    last learner's in later rounds (``prior``). The bag term is one count
+    factor per bag (exact messages up to ``exact_limit`` rows, a
+    saddle-point count above), not the reference code's dense clique.
 
     Parameters
     ----------
@@ -97,8 +100,22 @@ class LLPBeliefPropagation(
         "learner": the last learner's log-odds, so that BP computes each
         row's posterior given its bag's count, its neighbours and what the
         learner says of it (an EM step; the learner's own view separates
-        rows that the graph cannot, as in bags of similar rows); None: zero
-        in every round, as the reference code.
+        rows that the graph cannot, as in bags of similar rows); None: zero,
+        as the reference code. The first round's field is ``init``'s.
+    init : {"dllp", None}, default=None
+        The log-odds field of the first round. None: zero, as the reference
+        code. "dllp": those of a ``DLLPClassifier`` fitted on the same bags,
+        so that the first pseudo-labels are each row's posterior given the
+        DLLP model, its bag's count and its neighbours (an E-step from
+        DLLP's fit). It helps where the graph says little and DLLP is good
+        (Bank Marketing, bags of 256 and 512: test AUC 0.79-0.80 to
+        0.81-0.83) and hurts where the graph is sharper than DLLP (clustered
+        data, 1,600 rows in bags of 8: 0.79 to 0.72, DLLP itself 0.71), hence
+        not the default. It is used only with more bags than
+        ``n_features_in_ + 1``: with fewer, some linear model fits every bag
+        proportion, DLLP's is not identified and can point anywhere (Bank,
+        bags of 2048, 13 bags: DLLP fell to 0.59 on one draw, LLP-BP from it
+        to 0.68, against 0.79 from zero); the field is then zero.
     pseudo_labels : {"soft", "hard"}, default="soft"
         "soft": each row enters the learner twice, as positive with weight
         ``P(y=1)`` and negative with the rest; "hard": thresholded at 1/2
@@ -124,6 +141,9 @@ class LLPBeliefPropagation(
         The learner of the last round.
     classes_ : ndarray of shape (2,)
         ``[0, 1]`` when fitted on bags, the labels otherwise.
+    init_ : {"dllp", None}
+        The first round's field as used: ``init``, or None when there were
+        too few bags for DLLP (or no bags).
     pseudo_labels_ : ndarray of shape (n_samples,)
         ``P(y_i = 1)`` of the training rows in the last round.
     bp_residual_ : float
@@ -135,7 +155,7 @@ class LLPBeliefPropagation(
 
     See Also
     --------
-    DLLPClassifier : The bag cross-entropy baseline.
+    DLLPClassifier : The bag cross-entropy baseline (and ``init="dllp"``).
 
     Notes
     -----
@@ -173,6 +193,7 @@ class LLPBeliefPropagation(
         bag_lambda=10.0,
         n_rounds=2,
         prior="learner",
+        init=None,
         pseudo_labels="soft",
         damping=0.5,
         max_bp_iter=100,
@@ -186,6 +207,7 @@ class LLPBeliefPropagation(
         self.bag_lambda = bag_lambda
         self.n_rounds = n_rounds
         self.prior = prior
+        self.init = init
         self.pseudo_labels = pseudo_labels
         self.damping = damping
         self.max_bp_iter = max_bp_iter
@@ -213,6 +235,8 @@ class LLPBeliefPropagation(
         check_option(self.pseudo_labels, "pseudo_labels", {"soft", "hard"})
         if self.prior is not None:
             check_option(self.prior, "prior", {"learner"})
+        if self.init is not None:
+            check_option(self.init, "init", {"dllp"})
         n_threads(self.n_jobs)
 
     def fit(self, X, y, bags=None):
@@ -251,6 +275,7 @@ class LLPBeliefPropagation(
                 )
             self.estimator_ = clone(base).fit(X, y)
             self.classes_ = self.estimator_.classes_
+            self.init_ = None
             self.pseudo_labels_ = None
             self.bp_residual_ = 0.0
             return self
@@ -266,7 +291,15 @@ class LLPBeliefPropagation(
         Z = StandardScaler().fit_transform(X)
         rng = check_random_state(self.random_state)
         threads = n_threads(self.n_jobs)
-        unary = np.zeros(X.shape[0])
+        # a linear model of d features and an intercept is identified by
+        # more than d + 1 bag proportions only (fewer, some fit them all)
+        self.init_ = (
+            "dllp" if self.init == "dllp" and sizes.shape[0] > X.shape[1] + 1 else None
+        )
+        if self.init_ == "dllp":
+            unary = DLLPClassifier().fit(X, y, bags=bags).decision_function(X)
+        else:
+            unary = np.zeros(X.shape[0])
         for round_ in range(1, self.n_rounds + 1):
             with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
                 start = time.perf_counter()

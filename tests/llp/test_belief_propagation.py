@@ -115,6 +115,8 @@ def test_bad_input_gets_clear_errors(data):
         LLPBeliefPropagation(pseudo_labels="fuzzy").fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match="prior must be one of"):
         LLPBeliefPropagation(prior="zero").fit(X, proportions, bags=bags)
+    with pytest.raises(ValueError, match="init must be one of"):
+        LLPBeliefPropagation(init="zero").fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match="n_jobs must be None or a non-zero"):
         LLPBeliefPropagation(n_jobs=0).fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match=r"proportions must lie in \[0, 1\]"):
@@ -138,3 +140,27 @@ def test_learner_prior_separates_rows_the_graph_cannot():
         clf = LLPBeliefPropagation(prior=prior).fit(X[:2000], proportions, bags=bags)
         auc[prior] = roc_auc_score(y[2000:], clf.decision_function(X[2000:]))
     assert auc["learner"] > auc[None] + 0.05
+
+
+def test_dllp_init_is_used_only_when_identified():
+    """The first round starts from DLLP's log-odds when there are more bags
+    than parameters of a linear model, and from zero otherwise."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(2, size=3000)
+    X = rng.normal(size=(3000, 20)) + np.where(y[:, None] == 1, 0.35, -0.35)
+    bags, proportions = make_bags(y[:2000], 50, random_state=0)  # 40 bags
+    auc = {}
+    for init in (None, "dllp"):
+        clf = LLPBeliefPropagation(init=init, n_rounds=1)
+        clf.fit(X[:2000], proportions, bags=bags)
+        assert clf.init_ == init
+        auc[init] = roc_auc_score(y[2000:], clf.decision_function(X[2000:]))
+    assert auc["dllp"] > auc[None]
+    # 20 bags for 21 parameters: DLLP is not identified, the field is zero
+    bags, proportions = make_bags(y[:2000], 100, random_state=0)
+    few = LLPBeliefPropagation(init="dllp", n_rounds=1)
+    few.fit(X[:2000], proportions, bags=bags)
+    zero = LLPBeliefPropagation(init=None, n_rounds=1)
+    zero.fit(X[:2000], proportions, bags=bags)
+    assert few.init_ is None
+    np.testing.assert_allclose(few.pseudo_labels_, zero.pseudo_labels_)
