@@ -30,8 +30,10 @@ from ._kernel_functions import KernelSVMMixin
 _SVM_C_SCALES = (1.0, 0.1, 10.0)
 # a candidate model of one binary problem: its dual variables, the labels
 # they go with, the intercept, the round it comes from (0: a plain SVM) and,
-# for a plain SVM, the factor of C
-_Model = namedtuple("_Model", "lam labels intercept round scale")
+# for a plain SVM, the factor of C and whether it is noise-corrected
+_Model = namedtuple(
+    "_Model", "lam labels intercept round scale corrected", defaults=(False,)
+)
 
 
 class FloralSVC(
@@ -57,13 +59,18 @@ class FloralSVC(
     SVM on clean and mildly poisoned labels. By default
     (``selection="validation"``) the model is instead chosen among the plain
     SVMs on the given labels (at ``C``, ``C / 10`` and ``10 C``) and the
-    iterates every ``eval_every`` rounds, by
-    accuracy on validation labels: trusted ones passed as ``X_val, y_val``
-    (the setting in which it measurably wins, see the user guide), or else a
-    held-out ``validation_fraction`` of the given data, whose labels may be
-    poisoned too. On those, each label counts with the estimated probability
-    that it is right (``holdout_labels="posterior"``: class-conditional flip
-    rates fitted to the plain SVM's held-out scores, as
+    iterates every ``eval_every`` rounds, by accuracy on validation labels.
+    Trusted ones, passed as ``X_val, y_val`` (the setting in which it
+    measurably wins, see the user guide), also choose among the
+    noise-corrected SVM (:class:`~skrobust.svm.RobustSVC` with estimated
+    flip rates, ``corrected_svm``), and the game and the SVMs are then played
+    at several kernel widths (``gamma_scales``): the game stops early, with
+    dual variables far below ``C``, and a narrower kernel often suits its
+    iterates. Without trusted labels a held-out ``validation_fraction`` of the
+    given data, whose labels may be poisoned too, chooses at ``gamma``
+    alone. On those, each label counts with the estimated probability that
+    it is right (``holdout_labels="posterior"``: class-conditional flip rates
+    fitted to the plain SVM's held-out scores, as
     :func:`skrobust.noise.clean_label_posterior` does), so that labels the
     noise model finds suspicious weigh less. A plain SVM chosen on the
     held-out share is refitted on all the data.
@@ -102,6 +109,19 @@ class FloralSVC(
         is right, or taken at face value.
     eval_every : int, default=50
         Rounds between the iterates considered by ``selection="validation"``.
+    gamma_scales : tuple of float, default=(1.0, 0.5, 2.0)
+        With trusted ``X_val, y_val``, the game is played and the plain SVMs
+        are fitted at ``gamma`` times each of these, and the candidates of
+        all of them compete (the first listed wins ties). Ignored without
+        trusted labels (the held-out share then chooses at ``gamma`` alone),
+        with ``selection="last"`` and for linear and precomputed kernels.
+    corrected_svm : bool, default=True
+        Whether trusted ``X_val, y_val`` also choose among the noise-corrected
+        SVM at ``C`` (:class:`~skrobust.svm.RobustSVC` with flip rates
+        estimated from out-of-fold scores, seeded by ``random_state``).
+        Ignored without trusted labels: on a poisoned held-out share it won
+        under class-conditional poisoning and lost several points under
+        random flips (see the user guide).
     init : {"zeros", "svm"}, default="zeros"
         Start of the dual variables: zeros (the paper), or the exact SVM
         solution on the given labels.
@@ -142,9 +162,15 @@ class FloralSVC(
     adversarial_labels_ : ndarray of shape (n_problems, n_samples)
         The labels (+1/-1) under which each problem's chosen model was
         computed (0 for the samples held out when an iterate chosen on a
-        held-out share is kept).
+        held-out share is kept); for the noise-corrected SVM, the sign of
+        each sample's coefficient (its given label where that is 0).
     selected_round_ : ndarray of shape (n_problems,)
-        The round of each problem's model; 0 is a plain SVM.
+        The round of each problem's model; 0 is a plain or noise-corrected
+        SVM.
+    selected_gamma_ : float
+        The kernel coefficient of the models: ``gamma`` times the chosen
+        factor of ``gamma_scales``, shared by all problems (unused by the
+        linear and precomputed kernels).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -195,6 +221,8 @@ class FloralSVC(
         validation_fraction=0.2,
         holdout_labels="posterior",
         eval_every=50,
+        gamma_scales=(1.0, 0.5, 2.0),
+        corrected_svm=True,
         init="zeros",
         bias="all_sv",
         decision_labels="adversarial",
@@ -214,6 +242,8 @@ class FloralSVC(
         self.validation_fraction = validation_fraction
         self.holdout_labels = holdout_labels
         self.eval_every = eval_every
+        self.gamma_scales = gamma_scales
+        self.corrected_svm = corrected_svm
         self.init = init
         self.bias = bias
         self.decision_labels = decision_labels
@@ -259,6 +289,7 @@ class FloralSVC(
                 "play on a Nystroem approximation, subsample, or raise max_gram_mb."
             )
         validation = self._check_validation(X, X_val, y_val)
+        trusted = validation is not None
         rng = check_random_state(self.random_state)
         rows = np.arange(n)
         holding_out = self.selection == "validation" and validation is None
@@ -273,29 +304,52 @@ class FloralSVC(
             X_val = X[np.ix_(held_out, rows)] if spec.precomputed else X[held_out]
             validation = (X_val, y_encoded[held_out])
         k = check_budget(self.budget, len(rows))
-        K, K_val = self._kernels(X, rows, validation, rng)
+        nystroem_seed = None
+        if self.n_components is not None:
+            nystroem_seed = rng.randint(np.iinfo(np.int32).max)
         upper = self.C * sample_weight[rows]
         positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(positives))
-        games = [
-            self._play(
-                K,
-                K_val,
-                np.where(y_encoded[rows] == c, 1.0, -1.0),
-                None if validation is None else np.where(validation[1] == c, 1.0, -1.0),
-                upper,
-                k,
-                seed,
-                holding_out and self.holdout_labels == "posterior",
-            )
-            for c, seed in zip(positives, seeds, strict=True)
-        ]
+        base_gamma = spec.gamma
+        factor = self.n_components is not None
+        best_games, best_accuracy = None, -1.0
+        for gamma_scale in self._gamma_scales(trusted):
+            spec.gamma = base_gamma * gamma_scale
+            K, K_val = self._kernels(X, rows, validation, nystroem_seed)
+            plays = [
+                self._play(
+                    K,
+                    K_val,
+                    np.where(y_encoded[rows] == c, 1.0, -1.0),
+                    None
+                    if validation is None
+                    else np.where(validation[1] == c, 1.0, -1.0),
+                    upper,
+                    k,
+                    seed,
+                    holding_out,
+                )
+                for c, seed in zip(positives, seeds, strict=True)
+            ]
+            # one kernel for all problems: the one whose chosen models are
+            # the most accurate on validation on average (the first on ties)
+            accuracy = np.mean([accuracy for _, accuracy in plays])
+            if accuracy > best_accuracy:
+                best_accuracy = accuracy
+                best_games = [game for game, _ in plays]
+                # a Nystroem factor is kept for the feature-space weights; a
+                # dense matrix is not needed any more, and is let go so that
+                # at most one n x n matrix lives at a time
+                best_kernel = (spec.gamma, self._features, K if factor else None)
+            K = K_val = None
+        games = best_games
+        spec.gamma, self._features, K = best_kernel
         if holding_out and all(game.round == 0 for game in games):
             # plain SVMs chosen on part of the data: refit them on all of it
             # (an iterate is kept as it is: replaying the game on more data
             # lands on a different, often worse, iterate)
             rows = np.arange(n)
-            K, _ = self._kernels(X, rows, None, rng)
+            K, _ = self._kernels(X, rows, None, rng.randint(np.iinfo(np.int32).max))
             upper = self.C * sample_weight
             games = [
                 self._plain_svm(
@@ -303,8 +357,10 @@ class FloralSVC(
                     np.where(y_encoded == c, 1.0, -1.0),
                     game.scale * upper,
                     game.scale,
+                    corrected=game.corrected,
+                    seed=seed,
                 )
-                for c, game in zip(positives, games, strict=True)
+                for c, game, seed in zip(positives, games, seeds, strict=True)
             ]
         coef = np.zeros((len(games), n))
         coef[:, rows] = [game.lam * game.labels for game in games]
@@ -312,6 +368,7 @@ class FloralSVC(
         self.dual_coef_ = coef[:, self.support_]
         self.intercept_ = np.array([game.intercept for game in games])
         self.selected_round_ = np.array([game.round for game in games])
+        self.selected_gamma_ = float(spec.gamma)
         self.adversarial_labels_ = np.zeros((len(games), n))
         self.adversarial_labels_[:, rows] = [game.labels for game in games]
         if self._features is not None:
@@ -357,6 +414,23 @@ class FloralSVC(
         check_option(self.selection, "selection", {"validation", "last"})
         check_option(self.holdout_labels, "holdout_labels", {"posterior", "given"})
         check_positive_int(self.eval_every, "eval_every")
+        if not isinstance(self.corrected_svm, bool | np.bool_):
+            raise TypeError(
+                f"corrected_svm must be True or False, got {self.corrected_svm!r}."
+            )
+        scales = self.gamma_scales
+        if (
+            not isinstance(scales, (tuple, list))
+            or len(scales) == 0
+            or not all(
+                isinstance(a, numbers.Real) and not isinstance(a, bool) and a > 0
+                for a in scales
+            )
+        ):
+            raise ValueError(
+                f"gamma_scales must be a non-empty tuple of positive numbers, got "
+                f"{scales!r}."
+            )
         if not (
             isinstance(self.validation_fraction, numbers.Real)
             and 0 < self.validation_fraction < 1
@@ -398,7 +472,14 @@ class FloralSVC(
             )
         return X_val, np.searchsorted(self.classes_, y_val)
 
-    def _kernels(self, X, rows, validation, rng):
+    def _gamma_scales(self, selecting):
+        """The factors of gamma to play at: ``gamma_scales`` when selecting
+        on validation labels with a kernel that has a gamma, else 1."""
+        if not selecting or self.kernel in ("linear", "precomputed"):
+            return (1.0,)
+        return self.gamma_scales
+
+    def _kernels(self, X, rows, validation, nystroem_seed):
         """The game's matrix on ``rows`` (or its Nystroem factor) and the
         validation samples' kernel against ``rows`` (or their features)."""
         spec = self._spec
@@ -411,7 +492,7 @@ class FloralSVC(
                 degree=spec.degree,
                 coef0=spec.coef0,
                 n_components=min(self.n_components, len(rows)),
-                random_state=rng.randint(np.iinfo(np.int32).max),
+                random_state=nystroem_seed,
             ).fit(X_train)
             K = np.ascontiguousarray(self._features.transform(X_train))
             if validation is None:
@@ -423,15 +504,17 @@ class FloralSVC(
         # for a precomputed kernel, X_val already holds values against ``rows``
         return K, spec.matrix(validation[0], X_train)
 
-    def _play(self, K, K_val, y_signed, y_val, upper, k, seed, weigh=False):
-        """One binary game; returns the chosen ``_Model``.
+    def _play(self, K, K_val, y_signed, y_val, upper, k, seed, held_out=False):
+        """One binary game; returns the chosen ``_Model`` and its (weighted)
+        validation accuracy (0 without validation labels).
 
         With a validation set, the candidates are the exact SVM on the given
-        labels at ``C``, ``C / 10`` and ``10 C`` (round 0) and the iterate
-        every ``eval_every`` rounds; the most accurate on the validation
-        labels wins (the earliest on ties), each label weighted by the
-        probability that it is right when ``weigh``. Without, the last
-        iterate.
+        labels at ``C``, ``C / 10`` and ``10 C`` and, on trusted labels with
+        ``corrected_svm``, the noise-corrected SVM at ``C`` (round 0), and
+        the iterate every ``eval_every`` rounds; the most accurate on the
+        validation labels wins (the earliest on ties), each ``held_out``
+        label weighted by the probability that it is right with
+        ``holdout_labels="posterior"``. Without, the last iterate.
         """
         factor = self._features is not None
         candidates = []
@@ -440,6 +523,10 @@ class FloralSVC(
                 self._plain_svm(K, y_signed, scale * upper, scale)
                 for scale in _SVM_C_SCALES
             ]
+            if self.corrected_svm and not held_out:
+                candidates.append(
+                    self._plain_svm(K, y_signed, upper, corrected=True, seed=seed)
+                )
         lam0 = np.zeros(len(y_signed))
         if self.init == "svm":
             plain = candidates[0] if candidates else self._plain_svm(K, y_signed, upper)
@@ -468,7 +555,7 @@ class FloralSVC(
             b = _intercept(K, factor, lam, labels, upper, self.bias)
             candidates.append(_Model(lam, labels, b, round_, None))
         if y_val is None:
-            return candidates[-1]
+            return candidates[-1], 0.0
 
         def validation_scores(model):
             coef = model.lam * model.labels
@@ -476,25 +563,33 @@ class FloralSVC(
             return scores + model.intercept
 
         right = np.ones(len(y_val))  # probability that each label is right
-        if weigh:
+        if held_out and self.holdout_labels == "posterior":
             right = _label_posteriors(y_val > 0, validation_scores(candidates[0]))
-        best, best_accuracy = None, -1.0
-        for model in candidates:
-            predicted = np.where(validation_scores(model) > 0, 1.0, -1.0)
-            accuracy = np.mean(np.where(predicted == y_val, right, 1.0 - right))
-            if accuracy > best_accuracy:
-                best, best_accuracy = model, accuracy
-        return best
+        predicted = [
+            np.where(validation_scores(model) > 0, 1.0, -1.0) for model in candidates
+        ]
+        credit = np.where(np.array(predicted) == y_val, right, 1.0 - right)
+        accuracy = credit.mean(axis=1)
+        best = np.argmax(accuracy)  # the earliest on ties
+        return candidates[best], accuracy[best]
 
-    def _plain_svm(self, K, y_signed, upper, scale=1.0):
-        """The exact SVM on the given labels with box ``upper``, as a model."""
+    def _plain_svm(self, K, y_signed, upper, scale=1.0, corrected=False, seed=0):
+        """The exact SVM on the given labels with box ``upper``, as a model;
+        with ``corrected``, the noise-corrected one (flip rates estimated as
+        :class:`RobustSVC` does, seeded by ``seed``)."""
         kernel = "linear" if self._features is not None else "precomputed"
-        model = RobustSVC(kernel=kernel, noise_rates=None, C=1.0).fit(
-            K, y_signed, sample_weight=upper
+        model = RobustSVC(
+            kernel=kernel,
+            noise_rates="auto" if corrected else None,
+            C=1.0,
+            random_state=seed,
+        ).fit(K, y_signed, sample_weight=upper)
+        coef = np.zeros(len(y_signed))
+        coef[model.support_] = model.dual_coef_[0]
+        labels = np.where(coef != 0, np.sign(coef), y_signed)
+        return _Model(
+            np.abs(coef), labels, float(model.intercept_[0]), 0, scale, corrected
         )
-        lam = np.zeros(len(y_signed))
-        lam[model.support_] = np.abs(model.dual_coef_[0])
-        return _Model(lam, y_signed, float(model.intercept_[0]), 0, scale)
 
 
 def _label_posteriors(positive, scores):

@@ -109,6 +109,9 @@ def test_kernel_matrix_size_guard(moons):
         ({"gamma": -1.0}, ValueError, "gamma"),
         ({"C": -1.0}, ValueError, "C"),
         ({"holdout_labels": "trusted"}, ValueError, "holdout_labels"),
+        ({"gamma_scales": ()}, ValueError, "gamma_scales"),
+        ({"gamma_scales": (1.0, 0.0)}, ValueError, "gamma_scales"),
+        ({"corrected_svm": "yes"}, TypeError, "corrected_svm"),
     ],
 )
 def test_bad_parameters_are_named(moons, params, error, match):
@@ -174,6 +177,59 @@ def test_selection_is_never_worse_on_validation_than_the_last_iterate(moons):
     last = FloralSVC(selection="last", **params).fit(X, y)
     assert chosen.selected_round_[0] in {0, 300} | set(range(25, 301, 25))
     assert chosen.score(X_val, y_val) >= last.score(X_val, y_val)
+
+
+def test_trusted_validation_searches_the_gamma_scales(moons):
+    X, y = moons
+    X_val, y_val = make_moons(n_samples=200, noise=0.2, random_state=1)
+    params = dict(gamma=0.5, n_rounds=301, random_state=3)
+    one = FloralSVC(gamma_scales=(1.0,), **params).fit(X, y, X_val=X_val, y_val=y_val)
+    three = FloralSVC(**params).fit(X, y, X_val=X_val, y_val=y_val)
+    assert one.selected_gamma_ == 0.5
+    assert three.selected_gamma_ in {0.25, 0.5, 1.0}
+    # the candidates at gamma are among those at the three gammas
+    assert three.score(X_val, y_val) >= one.score(X_val, y_val)
+    other = FloralSVC(gamma_scales=(4.0,), **params).fit(X, y, X_val=X_val, y_val=y_val)
+    assert other.selected_gamma_ == 2.0
+    np.testing.assert_array_equal(
+        other.predict(X_val), other.decision_function(X_val) > 0
+    )
+
+
+def test_trusted_validation_considers_the_corrected_svm_on_one_sided_noise():
+    gains = []
+    for seed in range(4):
+        X, y = make_moons(n_samples=1400, noise=0.2, random_state=seed)
+        y_train = y[:400].copy()
+        flipped = (y_train == 1) & (np.random.default_rng(seed).random(400) < 0.4)
+        y_train[flipped] = 0  # 40% of the positives labelled negative
+        val = dict(X_val=X[400:500], y_val=y[400:500])
+        params = dict(n_rounds=201, random_state=0)
+        floral = FloralSVC(**params).fit(X[:400], y_train, **val)
+        without = FloralSVC(corrected_svm=False, **params).fit(X[:400], y_train, **val)
+        X_val, y_val = val.values()
+        assert floral.score(X_val, y_val) >= without.score(X_val, y_val)
+        svc = SVC().fit(X[:400], y_train)
+        gains.append(floral.score(X[500:], y[500:]) - svc.score(X[500:], y[500:]))
+    assert np.mean(gains) > 0.05
+
+
+def test_without_trusted_labels_the_corrected_svm_is_not_a_candidate(moons):
+    X, y = moons
+    y = y.copy()
+    y[(y == 1) & (np.arange(len(y)) % 3 == 0)] = 0
+    params = dict(n_rounds=101, random_state=0)
+    with_it = FloralSVC(**params).fit(X, y)
+    without = FloralSVC(corrected_svm=False, **params).fit(X, y)
+    np.testing.assert_array_equal(
+        with_it.decision_function(X), without.decision_function(X)
+    )
+
+
+def test_without_trusted_labels_gamma_is_not_searched(moons):
+    X, y = moons
+    model = FloralSVC(gamma=0.5, n_rounds=101, random_state=0).fit(X, y)
+    assert model.selected_gamma_ == 0.5
 
 
 def test_without_trusted_labels_the_choice_is_refitted_on_all_data(moons):
