@@ -55,9 +55,10 @@ def loss_gradient(scores, y, weights, loss, margin, lam, alpha, tau, grad, temps
         else:
             if loss == LDR_KL:
                 t = lam
+                log_sum = _softmax(f, margin, yi, t, g)
             else:
-                t = _aldr_temperature(f, margin, yi, lam, alpha, temps[i])
-            value = t * (_softmax(f, margin, yi, t, g) - np.log(K))
+                t, log_sum = _aldr_temperature(f, margin, yi, lam, alpha, temps[i], g)
+            value = t * (log_sum - np.log(K))
             g[yi] -= 1.0
             if loss == ALDR_KL:
                 value -= 0.5 * alpha * np.log(K) / lam * (t - lam) ** 2
@@ -111,44 +112,52 @@ def _hinge(f, margin, y, g):
 
 
 @njit(cache=True, nogil=True)
-def _aldr_temperature(f, margin, y, lam0, alpha, guess):
-    """The maximiser over ``lam`` of the ALDR-KL objective of one sample.
+def _aldr_temperature(f, margin, y, lam0, alpha, guess, p):
+    """The maximiser ``t`` over ``lam`` of the ALDR-KL objective of one sample.
 
     ``h'(lam) = -KL(p_lam || u) - a (lam - lam0)`` is >= 0 at the lower end
     of the bracket and <= 0 at ``lam0``; Newton steps on it from ``guess``
     (``lam0`` if outside), kept inside the shrinking bracket (bisection
-    otherwise), find the root.
+    otherwise), find the root. Writes ``p = softmax(z / t)`` and returns
+    ``(t, log sum_k exp(z_k / t))`` (from the search's last pass, which is at
+    ``t`` unless the search ran out of steps).
     """
     K = f.shape[0]
     a = alpha * np.log(K) / lam0
     lo, hi = lam0 * (1.0 - 1.0 / alpha), lam0
     t = guess if lo <= guess <= hi else hi
+    top = -np.inf
+    for k in range(K):
+        top = max(top, f[k] - f[y] + (margin if k != y else 0.0))
     for _ in range(60):
         # KL(p || u) and Var_p(z) at t, in one pass
-        top = -np.inf
-        for k in range(K):
-            top = max(top, f[k] - f[y] + (margin if k != y else 0.0))
+        inv_t = 1.0 / t
         s = m1 = m2 = 0.0
         for k in range(K):
             z = f[k] - f[y] + (margin if k != y else 0.0)
-            e = np.exp((z - top) / t)
+            e = np.exp((z - top) * inv_t)
+            p[k] = e
             s += e
             m1 += e * z
             m2 += e * z * z
         m1 /= s
-        kl = m1 / t - (top / t + np.log(s)) + np.log(K)
+        log_sum = top * inv_t + np.log(s)
+        kl = m1 * inv_t - log_sum + np.log(K)
         slope = -kl - a * (t - lam0)
-        if slope == 0.0:
-            break
         if slope > 0.0:
             lo = t
-        else:
+        elif slope < 0.0:
             hi = t
-        if hi - lo <= 1e-10 * lam0:
-            break
-        curvature = (m2 / s - m1 * m1) / t**3 - a
-        if curvature < 0.0 and abs(slope) <= -1e-10 * lam0 * curvature:
-            return t  # the Newton step would move t by less than 1e-10 lam0
+        curvature = (m2 / s - m1 * m1) * inv_t**3 - a
+        if (
+            slope == 0.0
+            or hi - lo <= 1e-10 * lam0
+            or (curvature < 0.0 and abs(slope) <= -1e-10 * lam0 * curvature)
+        ):
+            # the Newton step would move t by less than 1e-10 lam0
+            for k in range(K):
+                p[k] /= s
+            return t, log_sum
         newton = t - slope / curvature if curvature < 0.0 else -1.0
         t = newton if lo < newton < hi else 0.5 * (lo + hi)
-    return t
+    return t, _softmax(f, margin, y, t, p)
