@@ -115,7 +115,8 @@ class LLPBeliefPropagation(
         ``n_features_in_ + 1``: with fewer, some linear model fits every bag
         proportion, DLLP's is not identified and can point anywhere (Bank,
         bags of 2048, 13 bags: DLLP fell to 0.59 on one draw, LLP-BP from it
-        to 0.68, against 0.79 from zero); the field is then zero.
+        to 0.68, against 0.79 from zero); the field is then zero, with a
+        warning.
     pseudo_labels : {"soft", "hard"}, default="soft"
         "soft": each row enters the learner twice, as positive with weight
         ``P(y=1)`` and negative with the rest; "hard": thresholded at 1/2
@@ -299,6 +300,14 @@ class LLPBeliefPropagation(
         if self.init_ == "dllp":
             unary = DLLPClassifier().fit(X, y, bags=bags).decision_function(X)
         else:
+            if self.init == "dllp":
+                warnings.warn(
+                    f"init='dllp' needs more bags than n_features + 1 = "
+                    f"{X.shape[1] + 1} for DLLP to be identified, got "
+                    f"{sizes.shape[0]}; belief propagation starts from zero.",
+                    UserWarning,
+                    stacklevel=2,
+                )
             unary = np.zeros(X.shape[0])
         for round_ in range(1, self.n_rounds + 1):
             with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:

@@ -159,7 +159,8 @@ def test_dllp_init_is_used_only_when_identified():
     # 20 bags for 21 parameters: DLLP is not identified, the field is zero
     bags, proportions = make_bags(y[:2000], 100, random_state=0)
     few = LLPBeliefPropagation(init="dllp", n_rounds=1)
-    few.fit(X[:2000], proportions, bags=bags)
+    with pytest.warns(UserWarning, match="starts from zero"):
+        few.fit(X[:2000], proportions, bags=bags)
     zero = LLPBeliefPropagation(init=None, n_rounds=1)
     zero.fit(X[:2000], proportions, bags=bags)
     assert few.init_ is None
