@@ -158,6 +158,15 @@ def _pyplot():
     return plt
 
 
+def _label(ax, title, xlabel, ylabel):
+    """Title, axis labels, grid and legend of one panel."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend()
+
+
 def _save(fig, path):
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -171,11 +180,12 @@ def plot(results, path):
     for ax, (dataset, models) in zip(np.atleast_1d(axes), results.items(), strict=True):
         for model, accuracies in models.items():
             ax.plot(NOISE_RATES, accuracies, marker="o", label=model)
-        ax.set_title(dataset)
-        ax.set_xlabel("share of flipped training labels")
-        ax.set_ylabel("accuracy on clean test labels")
-        ax.grid(alpha=0.3)
-        ax.legend()
+        _label(
+            ax,
+            dataset,
+            "share of flipped training labels",
+            "accuracy on clean test labels",
+        )
     _save(fig, path)
 
 
@@ -310,11 +320,12 @@ def plot_noise_rates(rows, path):
             label=name,
         )
     ax.plot([0, 0.5], [0, 0.5], color="black", linewidth=1, linestyle=":")
-    ax.set_xlabel("true flip rate")
-    ax.set_ylabel("estimated by RobustLinearSVC")
-    ax.set_title("Breast cancer, class-conditional flips")
-    ax.grid(alpha=0.3)
-    ax.legend()
+    _label(
+        ax,
+        "Breast cancer, class-conditional flips",
+        "true flip rate",
+        "estimated by RobustLinearSVC",
+    )
     _save(fig, path)
 
 
@@ -385,11 +396,12 @@ def plot_poisoning(results, path):
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for name, accuracies in results.items():
         ax.plot(POISONING_BUDGETS, accuracies, marker="o", label=name)
-    ax.set_xlabel("poisoning budget (share of flipped training labels)")
-    ax.set_ylabel("accuracy on clean test labels")
-    ax.set_title("Moons, support-vector attack")
-    ax.grid(alpha=0.3)
-    ax.legend()
+    _label(
+        ax,
+        "Moons, support-vector attack",
+        "poisoning budget (share of flipped training labels)",
+        "accuracy on clean test labels",
+    )
     _save(fig, path)
 
 
@@ -444,11 +456,7 @@ def plot_llp(results, path):
     ax.set_xscale("log", base=2)
     ax.set_xticks(BAG_SIZES, [str(size) for size in BAG_SIZES])
     ax.set_ylim(0.5, 1.0)  # 0.5: chance
-    ax.set_xlabel("bag size")
-    ax.set_ylabel("test AUC")
-    ax.set_title("Learning from label proportions")
-    ax.grid(alpha=0.3)
-    ax.legend()
+    _label(ax, "Learning from label proportions", "bag size", "test AUC")
     _save(fig, path)
 
 
