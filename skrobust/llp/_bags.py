@@ -139,13 +139,12 @@ def check_bags(y, bags):
         raise ValueError(
             f"bag proportions must lie in [0, 1], got values in [{y.min()}, {y.max()}]."
         )
-    missing = (
-        np.isnan(bags)
-        if bags.dtype.kind == "f"
-        else np.array([b is None or b != b for b in bags])
-        if bags.dtype.kind == "O"
-        else np.zeros(bags.shape[0], dtype=bool)
-    )
+    if bags.dtype.kind == "f":
+        missing = np.isnan(bags)
+    elif bags.dtype.kind == "O":
+        missing = np.array([b is None or b != b for b in bags])  # None or NaN
+    else:
+        missing = np.zeros(bags.shape[0], dtype=bool)
     if missing.any():
         raise ValueError(
             f"{missing.sum()} rows have no bag id (NaN or None), e.g. row "

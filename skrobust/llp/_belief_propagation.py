@@ -294,20 +294,19 @@ class LLPBeliefPropagation(
         threads = n_threads(self.n_jobs)
         # a linear model of d features and an intercept is identified by
         # more than d + 1 bag proportions only (fewer, some fit them all)
-        self.init_ = (
-            "dllp" if self.init == "dllp" and sizes.shape[0] > X.shape[1] + 1 else None
-        )
+        self.init_ = self.init
+        if self.init == "dllp" and sizes.shape[0] <= X.shape[1] + 1:
+            warnings.warn(
+                f"init='dllp' needs more bags than n_features + 1 = "
+                f"{X.shape[1] + 1} for DLLP to be identified, got "
+                f"{sizes.shape[0]}; belief propagation starts from zero.",
+                UserWarning,
+                stacklevel=2,
+            )
+            self.init_ = None
         if self.init_ == "dllp":
             unary = DLLPClassifier().fit(X, y, bags=bags).decision_function(X)
         else:
-            if self.init == "dllp":
-                warnings.warn(
-                    f"init='dllp' needs more bags than n_features + 1 = "
-                    f"{X.shape[1] + 1} for DLLP to be identified, got "
-                    f"{sizes.shape[0]}; belief propagation starts from zero.",
-                    UserWarning,
-                    stacklevel=2,
-                )
             unary = np.zeros(X.shape[0])
         for round_ in range(1, self.n_rounds + 1):
             with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:

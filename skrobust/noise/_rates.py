@@ -163,14 +163,14 @@ def estimate_noise_rates(
         return anchor
     s = _standardise(scores, weight)
     free, free_nll = _fit_noisy_sigmoid(s, y_pos, weight, start_rates=anchor)
-    _, anchored_nll = _fit_noisy_sigmoid(s, y_pos, weight, rates=anchor)
+    if np.any(anchor >= MAX_RATE):
+        # an anchor share at the cap: the extremes are not pure, no reference
+        return free[2:]
     # weak scores let steep sigmoids with large rates and flat ones with small
     # rates explain the labels alike: move off the anchors only when the
-    # likelihood-ratio test says the labels ask for it (an anchor share at the
-    # cap says the extremes are not pure, and is no reference)
-    if np.all(anchor < MAX_RATE) and 2.0 * (anchored_nll - free_nll) < CHI2_2DF_95:
-        return anchor
-    return free[2:]
+    # likelihood-ratio test says the labels ask for it
+    _, anchored_nll = _fit_noisy_sigmoid(s, y_pos, weight, rates=anchor)
+    return anchor if 2.0 * (anchored_nll - free_nll) < CHI2_2DF_95 else free[2:]
 
 
 def _posteriors(y, scores, noise_rates, sample_weight):
