@@ -20,8 +20,10 @@ from .multiclass_losses import loss_gradient
 
 def fit_multiclass_primal(X, y, weights, n_classes, loss, C, fit_intercept, tol,
                           max_iter, start):  # fmt: skip
-    """Return ``(W, n_iter, converged)``; ``W`` is ``(K, d + 1)``, intercepts last.
+    """Return ``(W, n_iter, converged, temps)``.
 
+    ``W`` is ``(K, d + 1)``, intercepts last; ``temps`` the per-sample
+    temperatures at ``W`` (see :func:`.multiclass_losses.loss_gradient`).
     ``loss`` is ``(code, margin, lam, alpha, tau)`` for
     :func:`.multiclass_losses.loss_gradient`; ``start`` a ``(K, d + 1)``
     starting point.
@@ -36,9 +38,16 @@ def fit_multiclass_primal(X, y, weights, n_classes, loss, C, fit_intercept, tol,
     def block_loss(scores, y, weights, temps, grad):
         return loss_gradient(scores, y, weights, *loss, grad, temps)
 
+    evaluated_at = []
+
     def objective(x):
+        evaluated_at[:] = [x]
         W = x.reshape(n_classes, d + 1)
-        scores[:] = X @ W[:, :d].T + W[:, d]
+        if hasattr(X, "indptr"):
+            scores[:] = X @ W[:, :d].T
+        else:
+            np.matmul(X, W[:, :d].T, out=scores)  # no (n, K) temporaries
+        scores[:] += W[:, d]
         value = sum(map_row_blocks(block_loss, (scores, y, weights, temps), (), grad))
         gradient = np.empty_like(W)
         gradient[:, :d] = (X.T @ grad).T if hasattr(X, "indptr") else grad.T @ X
@@ -49,4 +58,6 @@ def fit_multiclass_primal(X, y, weights, n_classes, loss, C, fit_intercept, tol,
         return value / total + 0.5 * penalty * (coef @ coef), gradient.ravel()
 
     x, _, n_iter, converged = lbfgs(objective, start.ravel(), tol, max_iter)
-    return x.reshape(n_classes, d + 1), n_iter, converged
+    if evaluated_at[0] is not x:  # a failed line search ends elsewhere
+        objective(x)
+    return x.reshape(n_classes, d + 1), n_iter, converged, temps

@@ -20,7 +20,6 @@ from .._kernels.multiclass_losses import (
     CRAMMER_SINGER,
     LDR_KL,
     LOG_LOSS,
-    loss_gradient,
 )
 from .._kernels.multiclass_primal import fit_multiclass_primal
 from .._kernels.rows import as_triple
@@ -281,17 +280,15 @@ default="aldr_kl"
                 1.0, bias, self.tol, self.max_iter, seed,
             )  # fmt: skip
             W[:, -1] *= bias
-            converged = n_iter < self.max_iter
+            converged, temps = n_iter < self.max_iter, None
         else:
             loss = (code, self.margin, self.temperature, self.alpha, self.tau)
-            W, n_iter, converged = fit_multiclass_primal(
+            W, n_iter, converged, temps = fit_multiclass_primal(
                 X, y_encoded, weights, len(classes), loss, self.C,
                 self.fit_intercept, self.tol, self.max_iter, start,
             )  # fmt: skip
         self._set_weights(W)
-        self.temperatures_ = None
-        if code in (LDR_KL, ALDR_KL):
-            self.temperatures_ = self._temperatures(X, y_encoded)
+        self.temperatures_ = temps if code in (LDR_KL, ALDR_KL) else None
         self.n_iter_ = int(n_iter)
         if not converged:
             warnings.warn(
@@ -405,13 +402,3 @@ default="aldr_kl"
             W = W[1:] - W[:1]
         self.coef_ = W[:, :-1]
         self.intercept_ = W[:, -1]
-
-    def _temperatures(self, X, y_encoded):
-        scores = np.ascontiguousarray(self._class_scores(X))
-        n = X.shape[0]
-        temps = np.empty(n)
-        loss_gradient(
-            scores, y_encoded, np.ones(n), LOSSES[self.loss], self.margin,
-            self.temperature, self.alpha, self.tau, np.empty_like(scores), temps,
-        )  # fmt: skip
-        return temps

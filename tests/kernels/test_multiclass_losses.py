@@ -102,3 +102,24 @@ def test_aldr_temperature_is_the_maximiser():
     np.testing.assert_allclose(value, WEIGHTS @ np.array(best), rtol=1e-9)
     assert np.all((temps >= lam0 / 2) & (temps <= lam0))
     assert temps.max() - temps.min() > 1.0
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e-6, 1e-4, 1e-2])
+def test_aldr_warm_start_matches_the_cold_search(offset):
+    # a guess near the root ends the search with a first-order step instead
+    # of another pass; the result must not depend on how near it was
+    scores = 8.0 * SCORES
+    lam0 = 10.0
+
+    def run(temps):
+        grad = np.empty_like(scores)
+        value = loss_gradient(
+            scores, LABELS, WEIGHTS, ALDR_KL, 0.1, lam0, 2.0, 1.0, grad, temps
+        )
+        return value, grad, temps
+
+    cold_value, cold_grad, cold_temps = run(np.full(len(scores), lam0))
+    value, grad, temps = run(cold_temps + offset * lam0)
+    np.testing.assert_allclose(value, cold_value, rtol=1e-12)
+    np.testing.assert_allclose(grad, cold_grad, atol=1e-9)
+    np.testing.assert_allclose(temps, cold_temps, atol=1e-8 * lam0)
