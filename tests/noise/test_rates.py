@@ -54,6 +54,29 @@ def test_likelihood_keeps_the_anchors_unless_the_labels_ask_otherwise():
     assert np.abs(fitted - [0.1, 0.35]).max() < np.abs(anchor - [0.1, 0.35]).max()
 
 
+def test_an_anchor_at_the_cap_frees_only_its_own_rate():
+    # heavy symmetric noise and a mediocre score: one class's extremes are
+    # impure (its anchor share sits at the cap); fitting both rates freely
+    # then put the other class's rate at 0 in 5 of these 13 draws, which
+    # turns the correction into a near-constant classifier
+    capped_draws = 0
+    for seed in range(30):
+        rng = np.random.default_rng(seed)
+        y = rng.integers(0, 2, 400)
+        score = 2 * y - 1 + rng.normal(size=400)
+        y_noisy, _ = flip_labels(
+            y, symmetric_transition_matrix(2, 0.4), random_state=seed
+        )
+        anchor = estimate_noise_rates(y_noisy, score, method="anchor")
+        capped = anchor >= 0.49
+        if capped.sum() != 1:
+            continue
+        capped_draws += 1
+        rates = estimate_noise_rates(y_noisy, score)
+        assert rates.min() >= 0.1, (seed, anchor, rates)
+    assert capped_draws == 13
+
+
 def test_rates_follow_the_positive_class_for_string_labels():
     score, _, y_noisy, _ = _noisy_scores(0.05, 0.3)
     labels = np.where(y_noisy == 1, "yes", "no")  # "yes" sorts last: positive
