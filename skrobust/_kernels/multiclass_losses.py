@@ -22,6 +22,8 @@ import numpy as np
 from numba import njit
 
 LOG_LOSS, CRAMMER_SINGER, LDR_KL, ALDR_KL, COMP_SUM = 0, 1, 2, 3, 4
+# Taylor coefficients of exp, multiplied rather than divided by in the kernel
+EXP_C3, EXP_C4 = 1.0 / 6.0, 1.0 / 24.0
 
 
 @njit(cache=True, nogil=True)
@@ -167,23 +169,20 @@ def _aldr_temperature(f, margin, y, lam0, alpha, guess, p, zs):
             step = -2.0 * slope * h2 / halley if halley > 0.0 else -slope / h2
         else:
             step = np.inf  # no Newton step: bisect
-        shift = 1.0 / (t + step) - inv_t
-        if (
-            abs(step) <= 1e-3 * lam0
-            and (top - low) * abs(shift) <= 1e-2
-            and lo <= t + step <= hi
-        ):
-            total = 0.0
-            for k in range(K):
-                c = (zs[k] - m1) * shift
-                p[k] *= 1.0 + c * (1.0 + c * (0.5 + c * (1.0 / 6.0 + c * (1.0 / 24.0))))
-                total += p[k]
-            inv_total = 1.0 / total
-            for k in range(K):
-                p[k] *= inv_total
-            t += step
-            log_sum += m1 * shift + np.log(total / s)
-            return t, t * (log_sum - np.log(K)) - 0.5 * a * (t - lam0) ** 2
+        if abs(step) <= 1e-3 * lam0 and lo <= t + step <= hi:  # lo > 0
+            shift = 1.0 / (t + step) - inv_t
+            if (top - low) * abs(shift) <= 1e-2:
+                total = 0.0
+                for k in range(K):
+                    c = (zs[k] - m1) * shift
+                    p[k] *= 1.0 + c * (1.0 + c * (0.5 + c * (EXP_C3 + c * EXP_C4)))
+                    total += p[k]
+                inv_total = 1.0 / total
+                for k in range(K):
+                    p[k] *= inv_total
+                t += step
+                log_sum += m1 * shift + np.log(total / s)
+                return t, t * (log_sum - np.log(K)) - 0.5 * a * (t - lam0) ** 2
         t = t + step if lo < t + step < hi else 0.5 * (lo + hi)
     log_sum = _softmax(f, margin, y, t, p)
     return t, t * (log_sum - np.log(K)) - 0.5 * a * (t - lam0) ** 2
