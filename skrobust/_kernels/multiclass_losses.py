@@ -116,18 +116,20 @@ def _aldr_temperature(f, margin, y, lam0, alpha, guess, p, zs):
     """The maximiser ``t`` over ``lam`` of the ALDR-KL objective of one sample.
 
     ``h'(lam) = -KL(p_lam || u) - a (lam - lam0)`` is >= 0 at the lower end
-    of the bracket and <= 0 at ``lam0``; Newton steps on it from ``guess``
-    (``lam0`` if outside), kept inside the shrinking bracket (bisection
-    otherwise), find the root. Writes ``p = softmax(z / t)`` and returns
-    ``(t, h(t))``; ``zs`` is scratch space for ``z``, of length ``K``.
+    of the bracket and <= 0 at ``lam0``; Halley steps on it from ``guess``
+    (``lam0`` if outside; a Newton step where Halley's denominator is not
+    positive), kept inside the shrinking bracket (bisection otherwise), find
+    the root. Writes ``p = softmax(z / t)`` and returns ``(t, h(t))``;
+    ``zs`` is scratch space for ``z``, of length ``K``.
 
-    Each pass gives ``h'``, ``h''`` and ``h'''`` and so Halley's step ``d``
-    (cubic convergence). Once ``|d| <= 1e-3 lam0`` the search ends at
+    Each pass of exponentials gives ``h'``, ``h''`` and ``h'''``. Once the
+    step ``d`` is at most ``1e-3 lam0`` the search ends at
     ``t + d`` without another pass of exponentials: ``p_k(t + d)`` is
     ``p_k(t) exp((z_k - E_p z) D)``, normalised, with ``D = 1 / (t + d) -
     1 / t``, and is taken there only if every exponent is at most 0.01 in
     size, where a degree-4 polynomial gives it to 1e-12. With the warm start
-    most calls of the optimiser need one pass.
+    a fit of ``benchmarks/multiclass_speed.py`` needs 1.5 passes a sample and
+    evaluation on average (3.1 with plain Newton steps to 1e-10 lam0).
     """
     K = f.shape[0]
     a = alpha * np.log(K) / lam0

@@ -175,9 +175,8 @@ def estimate_noise_rates(
     capped = anchor >= MAX_RATE
     if capped.all():
         return fitted
-    reference = np.where(capped, np.nan, anchor)
     _, reference, reference_nll = _fit_noisy_sigmoid(
-        s, y_pos, weight, rates=reference, start=anchor
+        s, y_pos, weight, rates=np.where(capped, np.nan, anchor), start=anchor
     )
     # weak scores let steep sigmoids with large rates and flat ones with small
     # rates explain the labels alike: move off the anchors only when the
