@@ -38,13 +38,13 @@ def test_pseudo_labels_respect_bag_counts_and_rank_instances(data):
     bags, proportions = make_bags(y[:1600], 8, random_state=0)
     truth = np.bincount(bags, weights=y[:1600])
     # without the similarity term each bag is one factor: exact marginals
-    alone = LLPBeliefPropagation(n_rounds=1, similarity_lambda=0.0)
+    alone = LLPBeliefPropagation(n_rounds=1, em_steps=1, similarity_lambda=0.0)
     alone.fit(X[:1600], proportions, bags=bags)
     counts = np.bincount(bags, weights=alone.pseudo_labels_)
     np.testing.assert_allclose(counts, truth, atol=1e-3)
     # with it, neighbours may outweigh a unit of count, and the marginals
     # rank the rows: the bags' counts spread over the right rows
-    clf = LLPBeliefPropagation(n_rounds=1, similarity_lambda=1.0)
+    clf = LLPBeliefPropagation(n_rounds=1, em_steps=1, similarity_lambda=1.0)
     clf.fit(X[:1600], proportions, bags=bags)
     counts = np.bincount(bags, weights=clf.pseudo_labels_)
     assert np.abs(counts - truth).max() <= 1.05
@@ -63,6 +63,32 @@ def test_instance_auc_close_to_supervised(data, pseudo_labels):
     best = roc_auc_score(y[1600:], supervised.decision_function(X[1600:]))
     assert auc > best - 0.05
     np.testing.assert_array_equal(clf.classes_, [0, 1])
+
+
+def test_em_steps_spread_the_learner_where_the_graph_says_little():
+    """Two Gaussians in 20 dimensions, bags of 8 cut along one feature: the
+    neighbours say little beyond the bags, and one BP + learner step per
+    round stays well below supervised; repeated steps on each graph (an EM)
+    reach it."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 3000)
+    X = rng.normal(size=(3000, 20)) + (2 * y[:, None] - 1) * (2 / np.sqrt(20))
+    bags, proportions = make_bags(y[:2000], 8, X=X[:2000], feature=0, random_state=0)
+    supervised = LogisticRegression().fit(X[:2000], y[:2000])
+    best = roc_auc_score(y[2000:], supervised.decision_function(X[2000:]))
+    aucs = {}
+    for steps in (1, 2):
+        clf = LLPBeliefPropagation(em_steps=steps)
+        clf.fit(X[:2000], proportions, bags=bags)
+        aucs[steps] = roc_auc_score(y[2000:], clf.decision_function(X[2000:]))
+    assert aucs[1] < best - 0.03
+    assert aucs[2] > best - 0.02
+    # without the learner's prior every step would repeat the first
+    no_prior = LLPBeliefPropagation(prior=None, em_steps=1)
+    no_prior.fit(X[:2000], proportions, bags=bags)
+    repeated = LLPBeliefPropagation(prior=None, em_steps=3)
+    repeated.fit(X[:2000], proportions, bags=bags)
+    np.testing.assert_array_equal(no_prior.pseudo_labels_, repeated.pseudo_labels_)
 
 
 def test_unsettled_belief_propagation_warns(data):
@@ -107,6 +133,8 @@ def test_bad_input_gets_clear_errors(data):
     bags, proportions = make_bags(y, 32, random_state=0)
     with pytest.raises(ValueError, match="n_neighbors must be >= 1"):
         LLPBeliefPropagation(n_neighbors=0).fit(X, proportions, bags=bags)
+    with pytest.raises(ValueError, match="em_steps must be >= 1"):
+        LLPBeliefPropagation(em_steps=0).fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match="damping must lie in"):
         LLPBeliefPropagation(damping=1.0).fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match="bag_lambda must be"):
