@@ -161,9 +161,9 @@ class LLPBeliefPropagation(
         The first round's field as used: ``init``, or None when there were
         too few bags for DLLP (or no bags).
     pseudo_labels_ : ndarray of shape (n_samples,)
-        ``P(y_i = 1)`` of the training rows in the last round.
+        ``P(y_i = 1)`` of the training rows from the last BP.
     bp_residual_ : float
-        Largest message change in BP's last iteration of the last round: far
+        Largest message change in the last iteration of the last BP: far
         from 0, BP did not settle (strong similarity terms can freeze it into
         a state that ignores the bag counts).
     n_features_in_ : int
