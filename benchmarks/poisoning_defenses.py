@@ -6,10 +6,11 @@ defense is scored on the clean test split; mean over seeds. Defenses:
 sklearn's SVC, RobustSVC (noise-rate correction), FloralSVC with the paper's
 settings (last iterate, step 1e-4, 501 rounds, 5% flips per round, C=10),
 FloralSVC's default (model chosen on a held-out share of the poisoned
-labels, each weighted by the estimated probability that it is right), the
-same taking those labels as given, the default given a small trusted
-validation set (``--n-val`` clean
-samples, kept out of the test split), and LN-SVM (Biggio et al. 2011:
+labels, each weighted by the estimated probability that it is right, from
+its neighbours' labels), the same weighing them by the plain SVM's scores
+(``holdout_labels="posterior"``) or taking them as given, the default
+given a small trusted validation set (``--n-val`` clean samples, kept out of
+the test split), and LN-SVM (Biggio et al. 2011:
 off-diagonal kernel entries times 1 - 4 mu (1 - mu), mu = 0.05). Features
 are standardised; gamma='scale' throughout.
 
@@ -96,6 +97,9 @@ def defenses(seed):
         "RobustSVC": Plain(RobustSVC(random_state=seed)),
         "FloralSVC (paper)": Plain(FloralSVC(random_state=seed, **paper)),
         "FloralSVC": Plain(FloralSVC(random_state=seed)),
+        "FloralSVC, held-out labels weighed by the SVM": Plain(
+            FloralSVC(holdout_labels="posterior", random_state=seed)
+        ),
         "FloralSVC, held-out labels as given": Plain(
             FloralSVC(holdout_labels="given", random_state=seed)
         ),

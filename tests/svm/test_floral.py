@@ -7,7 +7,7 @@ from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.svm import SVC
 
 from skrobust.svm import FloralSVC, RobustSVC
-from skrobust.svm._floral import _label_posteriors
+from skrobust.svm._floral import _label_posteriors, _neighbour_labels
 
 
 @pytest.fixture(scope="module")
@@ -319,6 +319,33 @@ def test_held_out_labels_the_scores_contradict_weigh_less():
     assert right[suspicious].mean() < 0.5 < right[positive & (scores > 2)].mean()
     # a held-out share with one class carries no rates: every label counts fully
     np.testing.assert_array_equal(_label_posteriors(np.ones(5, bool), scores[:5]), 1)
+
+
+def test_neighbour_votes_leave_the_row_out_in_either_kernel_form():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    X[7] = X[3]  # a duplicate may not stand in for the row itself twice
+    labels = np.arange(60)  # each label names its row
+    rows = np.array([0, 3, 7, 20, 59])
+    found = _neighbour_labels(X, False, rows, labels, k=5)
+    distance = np.linalg.norm(X[rows, None] - X[None], axis=2)
+    distance[np.arange(len(rows)), rows] = np.inf
+    expected = np.sort(np.argsort(distance, axis=1)[:, :5], axis=1)
+    np.testing.assert_array_equal(np.sort(found, axis=1), expected)
+    # an RBF kernel's distance orders the neighbours as the Euclidean one
+    gram = _neighbour_labels(rbf_kernel(X, gamma=0.3), True, rows, labels, k=5)
+    np.testing.assert_array_equal(np.sort(gram, axis=1), expected)
+
+
+def test_neighbours_weigh_randomly_flipped_held_out_labels_less():
+    X, y = make_moons(n_samples=600, noise=0.15, random_state=0)
+    rng = np.random.default_rng(0)
+    flipped = rng.random(600) < 0.2
+    noisy = np.where(flipped, 1 - y, y)
+    rows = np.arange(0, 600, 5)
+    votes = np.where(_neighbour_labels(X, False, rows, noisy) == 1, 1.0, -1.0)
+    right = _label_posteriors(noisy[rows] == 1, votes.mean(axis=1))
+    assert right[flipped[rows]].mean() + 0.3 < right[~flipped[rows]].mean()
 
 
 def test_held_out_labels_as_given_is_the_unweighted_choice(moons):
