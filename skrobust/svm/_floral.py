@@ -34,6 +34,9 @@ _N_NEIGHBOURS = 10
 # on a held-out share, candidates this close to the best weighted accuracy
 # count as equally accurate (100 partly poisoned labels cannot tell them apart)
 _HELD_OUT_TOLERANCE = 0.03
+# held-out flip rates summing to this or more (labels agreeing with the truth
+# at most 1 - 0.6 = 0.4 more often than not) leave the plain SVM at C chosen
+_UNINFORMATIVE = 0.6
 # a candidate model of one binary problem: its dual variables, the labels
 # they go with, the intercept, the round it comes from (0: a plain SVM) and,
 # for a plain SVM, the factor of C and whether it is noise-corrected
@@ -83,8 +86,10 @@ class FloralSVC(
     among the other training rows, as
     :func:`skrobust.noise.clean_label_posterior` does), so that labels their
     neighbourhood contradicts weigh less, and candidates within 3 points of
-    the best such accuracy count as equally accurate. A plain SVM chosen on
-    the held-out share is refitted on all the data.
+    the best such accuracy count as equally accurate; where those flip rates
+    sum to 0.6 or more, the held-out labels say too little and the plain
+    SVM at ``C`` is kept. A plain SVM chosen on the held-out share is
+    refitted on all the data.
 
     Parameters
     ----------
@@ -133,7 +138,9 @@ class FloralSVC(
         gains over ``SVC`` of +2.4 / +3.9 / +1.6 points on moons / banana /
         australian against +0.9 / +1.8 / -0.2; see the user guide). With any
         of them, candidates within 0.03 of the best held-out accuracy count
-        as equally accurate.
+        as equally accurate, and where the fitted flip rates sum to 0.6 or
+        more (labels that say little, as under 40% random flips) the plain
+        SVM at ``C`` is kept.
     eval_every : int, default=50
         Rounds between the iterates considered by ``selection="validation"``.
     gamma_scales : tuple of float, default=(1.0, 0.5, 2.0)
@@ -607,10 +614,13 @@ class FloralSVC(
             return scores + model.intercept
 
         right = np.ones(len(y_val))  # probability that each label is right
+        rates = np.zeros(2)
         if votes is not None:
-            right = _label_posteriors(y_val > 0, votes)
+            right, rates = _label_posteriors(y_val > 0, votes)
         elif held_out and self.holdout_labels == "posterior":
-            right = _label_posteriors(y_val > 0, validation_scores(candidates[0]))
+            right, rates = _label_posteriors(
+                y_val > 0, validation_scores(candidates[0])
+            )
         scores = np.array([validation_scores(model) for model in candidates])
         predicted = np.where(scores > 0, 1.0, -1.0)
         credit = np.where(predicted == y_val, right, 1.0 - right)
@@ -622,6 +632,8 @@ class FloralSVC(
         hinge = hinge.mean(axis=1)
         tolerance = _HELD_OUT_TOLERANCE if held_out else 0.0
         best = _most_accurate(accuracy, hinge, tolerance)
+        if held_out and rates.sum() >= _UNINFORMATIVE:
+            best = 0  # the held-out labels say too little: keep the plain SVM
         return candidates[best], accuracy[best], hinge[best]
 
     def _plain_svm(self, K, y_signed, upper, scale=1.0, corrected=False, seed=0):
@@ -675,12 +687,12 @@ def _neighbour_labels(X, precomputed, rows, y_encoded, k=_N_NEIGHBOURS):
 
 def _label_posteriors(positive, scores):
     """Probability that each binary label is right, from flip rates fitted to
-    out-of-sample scores; all ones when the rates cannot be estimated (one
-    class held out)."""
+    out-of-sample scores, and the rates; all ones and rates 0 when they cannot
+    be estimated (one class held out)."""
     if positive.all() or not positive.any():
-        return np.ones(len(positive))
+        return np.ones(len(positive)), np.zeros(2)
     rates = estimate_noise_rates(positive, scores)
-    return clean_label_posterior(positive, scores, rates)
+    return clean_label_posterior(positive, scores, rates), rates
 
 
 def _intercept(K, factor, lam, labels, upper, rule):

@@ -272,6 +272,19 @@ def test_without_trusted_labels_the_choice_is_refitted_on_all_data(moons):
     assert min(gaps) < 2e-3
 
 
+def test_held_out_labels_that_say_too_little_keep_the_plain_svm():
+    """45% random flips: the held-out flip rates sum past 0.6, and the plain
+    SVM at C, refitted on all the data, is kept whatever the candidates'
+    held-out accuracies."""
+    X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    flipped = np.random.default_rng(0).random(300) < 0.45
+    noisy = np.where(flipped, 1 - y, y)
+    model = FloralSVC(n_rounds=101, random_state=0).fit(X, noisy)
+    assert model.selected_round_[0] == 0
+    plain = RobustSVC(noise_rates=None).fit(X, noisy).decision_function(X)
+    np.testing.assert_allclose(model.decision_function(X), plain, atol=2e-3)
+
+
 @pytest.mark.parametrize(
     "fit_params, params, match",
     [
@@ -314,11 +327,13 @@ def test_held_out_labels_the_scores_contradict_weigh_less():
     positive = scores + rng.normal(size=400) > 0
     flipped = rng.random(400) < 0.25
     positive[flipped & ~positive] = True  # one-sided: negatives labelled positive
-    right = _label_posteriors(positive, scores)
+    right, rates = _label_posteriors(positive, scores)
     suspicious = positive & (scores < -2)
     assert right[suspicious].mean() < 0.5 < right[positive & (scores > 2)].mean()
     # a held-out share with one class carries no rates: every label counts fully
-    np.testing.assert_array_equal(_label_posteriors(np.ones(5, bool), scores[:5]), 1)
+    right, rates = _label_posteriors(np.ones(5, bool), scores[:5])
+    np.testing.assert_array_equal(right, 1)
+    np.testing.assert_array_equal(rates, 0)
 
 
 def test_neighbour_votes_leave_the_row_out_in_either_kernel_form():
@@ -344,7 +359,7 @@ def test_neighbours_weigh_randomly_flipped_held_out_labels_less():
     noisy = np.where(flipped, 1 - y, y)
     rows = np.arange(0, 600, 5)
     votes = np.where(_neighbour_labels(X, False, rows, noisy) == 1, 1.0, -1.0)
-    right = _label_posteriors(noisy[rows] == 1, votes.mean(axis=1))
+    right, _ = _label_posteriors(noisy[rows] == 1, votes.mean(axis=1))
     assert right[flipped[rows]].mean() + 0.3 < right[~flipped[rows]].mean()
 
 
