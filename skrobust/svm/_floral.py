@@ -32,7 +32,8 @@ _SVM_C_SCALES = (1.0, 0.1, 10.0)
 # neighbours whose labels vote on each held-out label (holdout_labels="neighbours")
 _N_NEIGHBOURS = 10
 # on a held-out share, candidates this close to the best weighted accuracy
-# count as equally accurate (100 partly poisoned labels cannot tell them apart)
+# count as equally accurate (a hundred or so partly poisoned labels cannot
+# tell them apart)
 _HELD_OUT_TOLERANCE = 0.03
 # held-out flip rates summing to this or more (labels agreeing with the truth
 # at most 1 - 0.6 = 0.4 more often than not) leave the plain SVM at C chosen
@@ -564,7 +565,9 @@ class FloralSVC(
         counts as right with the probability that it is right, from flip
         rates fitted to the neighbours' ``votes`` or to the plain SVM's
         scores (``holdout_labels``), and as the other label otherwise; there,
-        accuracies within ``_HELD_OUT_TOLERANCE`` of the best are equal.
+        accuracies within ``_HELD_OUT_TOLERANCE`` of the best are equal, and
+        the plain SVM at ``C`` is kept where those rates sum to
+        ``_UNINFORMATIVE`` or more.
         Without validation labels, the last iterate.
         """
         factor = self._features is not None
