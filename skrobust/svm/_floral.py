@@ -130,9 +130,10 @@ class FloralSVC(
         ties, each label counts as the other one with the remaining
         probability), or taken at face value ("given"). The probability
         comes from flip rates fitted to a score of each held-out row:
-        "neighbours", the share of its 10 nearest training rows (Euclidean
-        in the input space; the kernel's distance for a precomputed kernel)
-        that carry its label; "posterior", the plain SVM's decision value.
+        "neighbours", the (sample-weighted) share of its 10 nearest
+        training rows (Euclidean in the input space; the kernel's distance
+        for a precomputed kernel) that carry its label; "posterior", the
+        plain SVM's decision value.
         The SVM is fitted on the same poisoned labels and rewards the
         candidates that follow the poison; the neighbours' vote does not
         depend on any candidate (on the benchmark's own attacks, 10 seeds,
@@ -298,7 +299,9 @@ class FloralSVC(
         y : array-like of shape (n_samples,)
             Labels, possibly poisoned.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights; they multiply ``C``.
+            Per-sample weights; they multiply ``C``. On a held-out share they
+            also weigh each held-out label and each neighbour's vote (a row
+            of weight 0 has no say in the choice of the model).
         X_val : {array-like, sparse matrix} of shape (n_val, n_features) \
                 or (n_val, n_samples), default=None
             Samples with trusted labels for ``selection="validation"``
@@ -339,8 +342,10 @@ class FloralSVC(
             rows, held_out = np.sort(rows), np.sort(held_out)
             X_val = X[np.ix_(held_out, rows)] if spec.precomputed else X[held_out]
             validation = (X_val, y_encoded[held_out])
+            held_out_weight = sample_weight[held_out]
             if self.holdout_labels == "neighbours":
-                neighbours = _neighbour_labels(X, spec.precomputed, held_out, y_encoded)
+                nearest = _nearest_others(X, spec.precomputed, held_out)
+                neighbour_weight = sample_weight[nearest]
         k = check_budget(self.budget, len(rows))
         nystroem_seed = None
         if self.n_components is not None:
@@ -365,10 +370,10 @@ class FloralSVC(
                     upper,
                     k,
                     seed,
-                    holding_out,
+                    held_out_weight if holding_out else None,
                     None
                     if not holding_out or self.holdout_labels != "neighbours"
-                    else np.where(neighbours == c, 1.0, -1.0).mean(axis=1),
+                    else _vote(y_encoded[nearest] == c, neighbour_weight),
                 )
                 for c, seed in zip(positives, seeds, strict=True)
             ]
@@ -550,7 +555,16 @@ class FloralSVC(
         return K, spec.matrix(validation[0], X_train)
 
     def _play(
-        self, K, K_val, y_signed, y_val, upper, k, seed, held_out=False, votes=None
+        self,
+        K,
+        K_val,
+        y_signed,
+        y_val,
+        upper,
+        k,
+        seed,
+        held_out_weight=None,
+        votes=None,
     ):
         """One binary game; returns the chosen ``_Model``, its (weighted)
         validation accuracy and its mean validation hinge loss (0 and 0
@@ -561,8 +575,10 @@ class FloralSVC(
         ``corrected_svm``, the noise-corrected SVM at ``C`` (round 0), and
         the iterate every ``eval_every`` rounds; the most accurate on the
         validation labels wins, the lowest mean hinge loss among equally
-        accurate ones (the earliest on full ties). Each ``held_out`` label
-        counts as right with the probability that it is right, from flip
+        accurate ones (the earliest on full ties). ``held_out_weight`` holds
+        the sample weights of held-out validation rows (None for trusted
+        labels); each held-out label counts with its weight, as right with
+        the probability that it is right, from flip
         rates fitted to the neighbours' ``votes`` or to the plain SVM's
         scores (``holdout_labels``), and as the other label otherwise; there,
         accuracies within ``_HELD_OUT_TOLERANCE`` of the best are equal, and
@@ -571,6 +587,7 @@ class FloralSVC(
         Without validation labels, the last iterate.
         """
         factor = self._features is not None
+        held_out = held_out_weight is not None
         candidates = []
         if y_val is not None:
             candidates = [
@@ -616,23 +633,26 @@ class FloralSVC(
             scores = K_val @ (K.T @ coef) if factor else K_val @ coef
             return scores + model.intercept
 
+        weight = np.ones(len(y_val)) if held_out_weight is None else held_out_weight
+        total = weight.sum()
+        if total == 0:  # every held-out row weighs 0: nothing to choose on
+            return candidates[0], 0.0, 0.0
         right = np.ones(len(y_val))  # probability that each label is right
         rates = np.zeros(2)
         if votes is not None:
-            right, rates = _label_posteriors(y_val > 0, votes)
+            right, rates = _label_posteriors(y_val > 0, votes, weight)
         elif held_out and self.holdout_labels == "posterior":
             right, rates = _label_posteriors(
-                y_val > 0, validation_scores(candidates[0])
+                y_val > 0, validation_scores(candidates[0]), weight
             )
         scores = np.array([validation_scores(model) for model in candidates])
         predicted = np.where(scores > 0, 1.0, -1.0)
         credit = np.where(predicted == y_val, right, 1.0 - right)
-        accuracy = credit.mean(axis=1)
         # the expected hinge loss, each label right with probability `right`
         hinge = right * np.maximum(0.0, 1.0 - y_val * scores) + (
             1.0 - right
         ) * np.maximum(0.0, 1.0 + y_val * scores)
-        hinge = hinge.mean(axis=1)
+        accuracy, hinge = credit @ weight / total, hinge @ weight / total
         tolerance = _HELD_OUT_TOLERANCE if held_out else 0.0
         best = _most_accurate(accuracy, hinge, tolerance)
         if held_out and rates.sum() >= _UNINFORMATIVE:
@@ -666,8 +686,8 @@ def _most_accurate(accuracy, hinge, tolerance=0.0):
     return np.lexsort((hinge, ~equal))[0]
 
 
-def _neighbour_labels(X, precomputed, rows, y_encoded, k=_N_NEIGHBOURS):
-    """The labels of the ``k`` nearest other samples of each of ``rows``
+def _nearest_others(X, precomputed, rows, k=_N_NEIGHBOURS):
+    """Indices of the ``k`` nearest other samples of each of ``rows``
     (Euclidean; from the kernel matrix ``X`` when ``precomputed``)."""
     k = min(k, X.shape[0] - 1)
     if precomputed:
@@ -685,17 +705,27 @@ def _neighbour_labels(X, precomputed, rows, y_encoded, k=_N_NEIGHBOURS):
         # a duplicate may stand in for the row itself: drop the farthest then
         other[other.all(axis=1), -1] = False
         nearest = found[other].reshape(len(rows), k)
-    return y_encoded[nearest]
+    return nearest
 
 
-def _label_posteriors(positive, scores):
+def _vote(agrees, weight):
+    """Weighted mean of +1 (``agrees``) and -1 per row; 0 where every
+    voter weighs 0."""
+    total = weight.sum(axis=1)
+    signed = (np.where(agrees, weight, -weight)).sum(axis=1)
+    return np.divide(signed, total, out=np.zeros(len(total)), where=total > 0)
+
+
+def _label_posteriors(positive, scores, weight=None):
     """Probability that each binary label is right, from flip rates fitted to
-    out-of-sample scores, and the rates; all ones and rates 0 when they cannot
-    be estimated (one class held out)."""
-    if positive.all() or not positive.any():
+    out-of-sample scores (rows weighted by ``weight``), and the rates; all
+    ones and rates 0 when they cannot be estimated (one class held out)."""
+    present = positive if weight is None else positive[weight > 0]
+    if present.all() or not present.any():
         return np.ones(len(positive)), np.zeros(2)
-    rates = estimate_noise_rates(positive, scores)
-    return clean_label_posterior(positive, scores, rates), rates
+    rates = estimate_noise_rates(positive, scores, sample_weight=weight)
+    posterior = clean_label_posterior(positive, scores, rates, sample_weight=weight)
+    return posterior, rates
 
 
 def _intercept(K, factor, lam, labels, upper, rule):

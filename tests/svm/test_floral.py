@@ -1,13 +1,17 @@
 """FloralSVC: its options, its determinism, its guards."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris, make_blobs, make_moons
 from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
+from sklearn.utils import check_random_state
 
 from skrobust.svm import FloralSVC, RobustSVC
-from skrobust.svm._floral import _label_posteriors, _neighbour_labels
+from skrobust.svm._floral import _label_posteriors, _nearest_others, _vote
 
 
 @pytest.fixture(scope="module")
@@ -340,15 +344,14 @@ def test_neighbour_votes_leave_the_row_out_in_either_kernel_form():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 3))
     X[7] = X[3]  # a duplicate may not stand in for the row itself twice
-    labels = np.arange(60)  # each label names its row
     rows = np.array([0, 3, 7, 20, 59])
-    found = _neighbour_labels(X, False, rows, labels, k=5)
+    found = _nearest_others(X, False, rows, k=5)
     distance = np.linalg.norm(X[rows, None] - X[None], axis=2)
     distance[np.arange(len(rows)), rows] = np.inf
     expected = np.sort(np.argsort(distance, axis=1)[:, :5], axis=1)
     np.testing.assert_array_equal(np.sort(found, axis=1), expected)
     # an RBF kernel's distance orders the neighbours as the Euclidean one
-    gram = _neighbour_labels(rbf_kernel(X, gamma=0.3), True, rows, labels, k=5)
+    gram = _nearest_others(rbf_kernel(X, gamma=0.3), True, rows, k=5)
     np.testing.assert_array_equal(np.sort(gram, axis=1), expected)
 
 
@@ -358,8 +361,9 @@ def test_neighbours_weigh_randomly_flipped_held_out_labels_less():
     flipped = rng.random(600) < 0.2
     noisy = np.where(flipped, 1 - y, y)
     rows = np.arange(0, 600, 5)
-    votes = np.where(_neighbour_labels(X, False, rows, noisy) == 1, 1.0, -1.0)
-    right, _ = _label_posteriors(noisy[rows] == 1, votes.mean(axis=1))
+    nearest = _nearest_others(X, False, rows)
+    votes = _vote(noisy[nearest] == 1, np.ones(nearest.shape))
+    right, _ = _label_posteriors(noisy[rows] == 1, votes)
     assert right[flipped[rows]].mean() + 0.3 < right[~flipped[rows]].mean()
 
 
@@ -369,3 +373,41 @@ def test_held_out_labels_as_given_is_the_unweighted_choice(moons):
     weighted = FloralSVC(n_rounds=101, random_state=0).fit(X, y)
     # clean labels: both keep the plain SVM
     assert given.selected_round_[0] == weighted.selected_round_[0] == 0
+
+
+def test_weightless_rows_neither_vote_nor_count_on_the_held_out_share():
+    agrees = np.array([[True, True, False], [False, False, True], [True, False, False]])
+    weight = np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 0.0], [3.0, 1.0, 1.0]])
+    np.testing.assert_allclose(_vote(agrees, weight), [-1 / 3, 0.0, 0.2])
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=300) * 3.0
+    positive = scores + rng.normal(size=300) > 0
+    positive[rng.random(300) < 0.2] ^= True
+    weight = np.where(np.arange(300) < 100, 0.0, 1.0)
+    relabelled = positive.copy()
+    relabelled[:100] = rng.random(100) < 0.5
+    right, rates = _label_posteriors(positive, scores, weight)
+    right_relabelled, rates_relabelled = _label_posteriors(relabelled, scores, weight)
+    _, rates_without = _label_posteriors(positive[100:], scores[100:])
+    np.testing.assert_allclose(rates, rates_relabelled)
+    np.testing.assert_allclose(right[100:], right_relabelled[100:])
+    np.testing.assert_allclose(rates, rates_without, atol=1e-5)
+    # one class among the rows that weigh: no rates to fit
+    right, rates = _label_posteriors(positive, scores, np.where(positive, 1.0, 0.0))
+    np.testing.assert_array_equal(rates, 0)
+
+
+def test_a_weightless_held_out_share_keeps_the_plain_svm(moons):
+    X, y = moons
+    # the held-out rows FloralSVC(random_state=0) draws: its first seed
+    seed = check_random_state(0).randint(np.iinfo(np.int32).max)
+    _, held_out = train_test_split(
+        np.arange(len(y)), test_size=0.2, stratify=y, random_state=seed
+    )
+    weight = np.ones(len(y))
+    weight[held_out] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = FloralSVC(n_rounds=101, random_state=0).fit(X, y, sample_weight=weight)
+    assert model.selected_round_[0] == 0
+    assert not np.isin(held_out, model.support_).any()
