@@ -22,38 +22,17 @@ import joblib
 import numpy as np
 import pytest
 import sklearn
+from estimator_cases import ESTIMATORS, METHODS, NAMES, case_data, case_estimator
 from numba.core.caching import NullCache
 from numba.core.dispatcher import Dispatcher
 from sklearn.base import BaseEstimator
-from sklearn.datasets import make_blobs, make_multilabel_classification
 from sklearn.exceptions import InconsistentVersionWarning as SklearnVersionWarning
 from threadpoolctl import threadpool_limits
 
 import skrobust
 from skrobust._kernels import conformal_sets, label_powerset
 from skrobust.exceptions import InconsistentVersionWarning
-from skrobust.linear_model import RobustLossClassifier
-from skrobust.llp import make_bags
 from skrobust.utils._persistence import PickleVersionMixin
-from skrobust.utils.discovery import all_estimators
-
-ESTIMATORS = dict(all_estimators())
-NAMES = sorted(ESTIMATORS)
-METHODS = (
-    "predict",
-    "predict_proba",
-    "decision_function",
-    "predict_set",
-    "predict_pvalues",
-    "region_sizes",
-    "label_certainty",
-)
-LLP = {
-    "DLLPClassifier",
-    "EasyLLPClassifier",
-    "InvCalClassifier",
-    "LLPBeliefPropagation",
-}
 
 # What skops does not trust by default in a skrobust model: the estimator
 # classes and the helper types some of them store (the user guide's
@@ -76,40 +55,18 @@ PREDICT_KERNELS = [
 ]
 
 
-def _estimator(name):
-    cls = ESTIMATORS[name]
-    params = {"random_state": 0} if "random_state" in cls().get_params() else {}
-    if name == "ConformalClassifier":
-        # a skrobust model inside, so that nested skrobust state is saved too
-        params.update(estimator=RobustLossClassifier(random_state=0), alpha=0.2)
-    return cls(**params)
-
-
-def _data(name):
-    """``(X_train, y_train, fit_params, X_test)`` suited to the estimator."""
-    if name == "ConformalMultiLabelClassifier":
-        X, Y = make_multilabel_classification(260, 5, n_classes=3, random_state=0)
-        return X[:200], Y[:200], {}, X[200:]
-    if name in LLP:
-        X, y = make_blobs(180, 4, centers=2, cluster_std=2.5, random_state=0)
-        bags, proportions = make_bags(y[:120], 8, random_state=0)
-        return X[:120], proportions, {"bags": bags}, X[120:]
-    X, y = make_blobs(180, 4, centers=3, cluster_std=2.0, random_state=0)
-    return X[:120], y[:120], {}, X[120:]
-
-
 _FITTED = {}
 
 
 def _fitted(name):
     """The fitted estimator and its test inputs, fitted once per session."""
     if name not in _FITTED:
-        X, y, fit_params, X_test = _data(name)
+        X, y, fit_params, X_test = case_data(name)
         # one BLAS thread: the tiny fits are much slower with several on a
         # loaded machine
         with threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            estimator = _estimator(name).fit(X, y, **fit_params)
+            estimator = case_estimator(name).fit(X, y, **fit_params)
         _FITTED[name] = estimator, X_test
     return _FITTED[name]
 

@@ -1,0 +1,69 @@
+"""Compile cost: what fitting and using every estimator compiles, cold and warm.
+
+Numba compiles a kernel on its first call in a process unless its cache has
+it. Two fresh interpreters share one empty ``NUMBA_CACHE_DIR``: the first
+fits every public estimator and calls its predict methods, compiling what
+they use; the second does the same and must compile nothing (every kernel
+on those paths is cached, so a user pays the compile time once).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SNIPPET = r"""
+import json, sys, warnings
+sys.path.insert(0, {tests!r})
+import numba.core.event as ev
+from estimator_cases import METHODS, NAMES, case_data, case_estimator
+
+compiled = []
+
+
+class Compiles(ev.Listener):
+    def on_start(self, event):
+        pass
+
+    def on_end(self, event):
+        function = event.data["dispatcher"].py_func
+        if not function.__module__.startswith("skrobust"):
+            return  # Numba's own overloads, compiled inside skrobust's kernels
+        signature = ", ".join(str(a) for a in event.data["args"])
+        compiled.append(f"{{function.__module__}}.{{function.__qualname__}}({{signature}})")
+
+
+ev.register("numba:compile", Compiles())
+warnings.simplefilter("ignore")
+for name in NAMES:
+    X, y, fit_params, X_test = case_data(name)
+    estimator = case_estimator(name).fit(X, y, **fit_params)
+    for method in METHODS:
+        if hasattr(estimator, method):
+            getattr(estimator, method)(X_test)
+print(json.dumps(compiled))
+"""
+
+
+def _compiled(cache_dir):
+    tests = str(Path(__file__).parent)
+    out = subprocess.run(
+        [sys.executable, "-c", SNIPPET.format(tests=tests)],
+        env=dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_a_warm_cache_compiles_nothing(tmp_path):
+    cold = _compiled(tmp_path)
+    assert cold, "the cold run compiled nothing: the listener saw no compile"
+    assert len(cold) == len(set(cold)), "a signature compiled twice in one process"
+    assert _compiled(tmp_path) == []
