@@ -712,7 +712,7 @@ def _vote(agrees, weight):
     """Weighted mean of +1 (``agrees``) and -1 per row; 0 where every
     voter weighs 0."""
     total = weight.sum(axis=1)
-    signed = (np.where(agrees, weight, -weight)).sum(axis=1)
+    signed = np.where(agrees, weight, -weight).sum(axis=1)
     return np.divide(signed, total, out=np.zeros(len(total)), where=total > 0)
 
 
