@@ -27,8 +27,9 @@ _FLORAL_WEIGHTS = (
     "(chosen on a held-out share of the rows), not the solution of a fixed "
     "problem: a row of weight w steps like one row with box w * C, not like w "
     "copies that each take a step, and the attacker's ranked pool and the "
-    "held-out split count rows. sample_weight sets the box per row; it cannot "
-    "equal repeating rows."
+    "held-out split count rows. sample_weight sets the box per row (and weighs "
+    "the held-out labels and the neighbours' votes); it cannot equal repeating "
+    "rows."
 )
 EXPECTED_FAILURES = {
     "FloralSVC": {
