@@ -100,6 +100,24 @@ def bag_proportions(positive, bags):
     return totals[bags] / sizes[bags]
 
 
+_BAGS_REQUIRED = (
+    "bags is required: fit(X, y, bags=...) with y the bag proportion of "
+    "each row and bags a bag id per row (route it with "
+    "set_fit_request(bags=True) inside a Pipeline or cross-validation)."
+)
+
+
+def require_bags(y):
+    """Without ``bags``, ``y`` must hold class labels: proportions (values
+    that are not whole numbers) raise the message that asks for ``bags``."""
+    try:
+        values = np.asarray(y, dtype=float)
+    except (TypeError, ValueError):
+        return  # labels of another type: the classifier's checks take them
+    if np.all(np.isfinite(values)) and np.any(values != np.round(values)):
+        raise ValueError(_BAGS_REQUIRED + " Without bags, y holds class labels.")
+
+
 def check_bags(y, bags):
     """Validate ``fit(X, y, bags)``: return ``(proportions per bag, bag index
     per row, bag sizes)`` with bags renumbered ``0..n_bags-1``.
@@ -107,8 +125,9 @@ def check_bags(y, bags):
     Raises a ValueError naming the problem: missing bags, a row without a
     bag id (NaN or None), a length mismatch, proportions outside [0, 1] or
     not finite, rows of one bag that disagree on its proportion, a single
-    bag (only the overall rate, nothing about rows), or no positive (or no
-    negative) row at all.
+    bag (only the overall rate, nothing about rows), or every bag with the
+    same proportion (no positive or no negative row at all, or bags that do
+    not differ).
 
     A proportion need not be a multiple of ``1 / n_B``: it is used as given
     (a soft count ``n_B * alpha_B`` in LLP-BP's count factor), never
@@ -116,11 +135,7 @@ def check_bags(y, bags):
     label, or a soft label); such bags may be mixed with larger ones.
     """
     if bags is None:
-        raise ValueError(
-            "bags is required: fit(X, y, bags=...) with y the bag proportion of "
-            "each row and bags a bag id per row (route it with "
-            "set_fit_request(bags=True) inside a Pipeline or cross-validation)."
-        )
+        raise ValueError(_BAGS_REQUIRED)
     y = column_or_1d(y)
     bags = column_or_1d(bags)
     if y.shape[0] != bags.shape[0]:
@@ -166,9 +181,14 @@ def check_bags(y, bags):
             "rows of one bag must share its proportion; bags "
             f"{bad[:5].tolist()} have rows that disagree."
         )
-    if np.all(proportions == 0) or np.all(proportions == 1):
+    if np.all(proportions == proportions[0]):
+        what = (
+            "the rows hold one class only"
+            if proportions[0] in (0, 1)
+            else "the bags do not tell which rows are positive"
+        )
         raise ValueError(
-            f"every bag has proportion {proportions[0]:g}: the rows hold one "
-            "class only, there is nothing to separate."
+            f"every bag has proportion {proportions[0]:g}: {what}, there is "
+            "nothing to learn from."
         )
     return proportions, index, sizes

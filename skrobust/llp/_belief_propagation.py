@@ -21,18 +21,18 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ..utils._persistence import PickleVersionMixin
 from ..utils._threads import n_threads
 from ..utils._validation import check_option, check_positive_int
-from ._bags import check_bags
+from ._bags import check_bags, require_bags
 from ._graph import knn_edges
 from ._linear import DLLPClassifier
+from ._metrics import BagScoreMixin
 from ._propagation import belief_propagation
 
 # each stage of a fit is logged here with its time (INFO)
 logger = logging.getLogger("skrobust.llp")
 
-# a last-iteration message change (log-odds) beyond which BP has not settled
-_UNSETTLED = 0.1
-# below this largest message change (log-odds) BP stops early
-_SETTLED = 1e-6
+# BP has settled once no message (log-odds) moves by more than this: a
+# marginal then moves by at most a quarter of it
+_SETTLED = 1e-3
 
 _ACTIVATIONS = {
     "identity": lambda z: z,
@@ -51,6 +51,28 @@ def _last_hidden_layer(mlp, X):
     return hidden
 
 
+def _multiplicity(edge_i, edge_j, weights, n):
+    """How many rows share each row's label through its edges: 1 plus the
+    tie strength ``tanh(w / 2)`` of each edge (the correlation that an edge
+    of penalty ``w`` induces between two rows with no other evidence)."""
+    ties = np.tanh(0.5 * weights)
+    return (
+        1.0
+        + np.bincount(edge_i, ties, minlength=n)
+        + np.bincount(edge_j, ties, minlength=n)
+    )
+
+
+def _bag_correlation(proportions, proba, index, sizes):
+    """Size-weighted correlation of bag proportions and mean probabilities."""
+    mean_proba = np.bincount(index, weights=proba) / sizes
+    weights = sizes / sizes.sum()
+    centred_a = proportions - weights @ proportions
+    centred_b = mean_proba - weights @ mean_proba
+    spread = np.sqrt((weights @ centred_a**2) * (weights @ centred_b**2))
+    return float(weights @ (centred_a * centred_b) / spread) if spread > 0 else np.nan
+
+
 def _log_stage(stage, round_, start):
     """Log the time of a stage of fit; returns the time it ended."""
     now = time.perf_counter()
@@ -59,7 +81,11 @@ def _log_stage(stage, round_, start):
 
 
 class LLPBeliefPropagation(
-    MetaEstimatorMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+    MetaEstimatorMixin,
+    BagScoreMixin,
+    ClassifierMixin,
+    PickleVersionMixin,
+    BaseEstimator,
 ):
     """Learning from label proportions by belief-propagation pseudo-labels (LLP-BP).
 
@@ -138,8 +164,10 @@ class LLPBeliefPropagation(
         (the reference; with few positives it can leave one class only).
     damping : float in [0, 1), default=0.5
         Weight of the old message in each BP update.
-    max_bp_iter : int, default=100
-        BP iterations per round.
+    max_bp_iter : int, default=300
+        Most iterations of each BP; it stops earlier once no message moves
+        by more than 1e-3 in log-odds (on Bank Marketing, 100 to 260
+        iterations with the default damping).
     exact_limit : int, default=256
         Largest bag whose count messages are exact.
     n_jobs : int, default=None
@@ -162,10 +190,22 @@ class LLPBeliefPropagation(
         too few bags for DLLP (or no bags).
     pseudo_labels_ : ndarray of shape (n_samples,)
         ``P(y_i = 1)`` of the training rows from the last BP.
-    bp_residual_ : float
-        Largest message change in the last iteration of the last BP: far
-        from 0, BP did not settle (strong similarity terms can freeze it into
-        a state that ignores the bag counts).
+    bp_residual_ : ndarray of shape (n_rounds * em_steps,)
+        Largest message change (log-odds) in the last iteration of each BP,
+        in order: above 1e-3, that BP did not settle in ``max_bp_iter``
+        iterations (strong similarity terms can freeze it into a state that
+        ignores the bag counts), and a warning said so.
+    bp_iterations_ : ndarray of shape (n_rounds * em_steps,)
+        Iterations each BP ran (it stops once every message change is at
+        most 1e-3).
+    bag_correlation_ : float
+        Correlation, over bags weighted by size, between each bag's
+        proportion and the last learner's mean probability on it. The
+        learner is fitted on the pseudo-labels, not on the proportions, so
+        this checks the pseudo-labels against the bags: at 0 or below they
+        contradict the bags (a warning says so), the sign of a graph that
+        misleads BP. NaN when every bag has the same proportion or without
+        bags.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -213,7 +253,7 @@ class LLPBeliefPropagation(
         init=None,
         pseudo_labels="soft",
         damping=0.5,
-        max_bp_iter=100,
+        max_bp_iter=300,
         exact_limit=256,
         n_jobs=None,
         random_state=None,
@@ -281,6 +321,7 @@ class LLPBeliefPropagation(
             else self.estimator
         )
         if bags is None:
+            require_bags(y)
             X, y = validate_data(self, X, y, dtype=np.float64)
             check_classification_targets(y)
             n_classes = np.unique(y).shape[0]
@@ -295,7 +336,9 @@ class LLPBeliefPropagation(
             self.classes_ = self.estimator_.classes_
             self.init_ = None
             self.pseudo_labels_ = None
-            self.bp_residual_ = 0.0
+            self.bp_residual_ = np.zeros(0)
+            self.bp_iterations_ = np.zeros(0, dtype=int)
+            self.bag_correlation_ = np.nan
             return self
         X = validate_data(self, X, dtype=np.float64)
         y = column_or_1d(y)
@@ -306,8 +349,8 @@ class LLPBeliefPropagation(
         order = np.argsort(index, kind="stable").astype(np.int64, copy=False)
         bag_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         targets = proportions * sizes
-        Z = StandardScaler().fit_transform(X)
         rng = check_random_state(self.random_state)
+        Z = StandardScaler().fit_transform(X)
         threads = n_threads(self.n_jobs)
         # a linear model of d features and an intercept is identified by
         # more than d + 1 bag proportions only (fewer, some fit them all)
@@ -324,8 +367,10 @@ class LLPBeliefPropagation(
         if self.init_ == "dllp":
             unary = DLLPClassifier().fit(X, y, bags=bags).decision_function(X)
         else:
-            unary = np.zeros(X.shape[0])
+            rate = float(np.clip(targets.sum() / sizes.sum(), 1e-6, 1 - 1e-6))
+            unary = np.full(X.shape[0], np.log(rate) - np.log1p(-rate))
         steps = self.em_steps if self.prior == "learner" else 1
+        residuals, iterations = [], []
         for round_ in range(1, self.n_rounds + 1):
             with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
                 start = time.perf_counter()
@@ -337,10 +382,11 @@ class LLPBeliefPropagation(
                     n_blocks=4 * threads,
                 )
                 weights = self.similarity_lambda * np.exp(-distance)
+                multiplicity = _multiplicity(edge_i, edge_j, weights, X.shape[0])
                 start = _log_stage("graph", round_, start)
                 for step in range(1, steps + 1):
-                    marginals, self.bp_residual_ = belief_propagation(
-                        unary,
+                    marginals, residual, n_iter = belief_propagation(
+                        unary / multiplicity,
                         edge_i,
                         edge_j,
                         weights,
@@ -356,7 +402,9 @@ class LLPBeliefPropagation(
                         n_blocks=4 * threads,
                     )
                     start = _log_stage("propagation", round_, start)
-                    self._warn_unsettled()
+                    residuals.append(residual)
+                    iterations.append(n_iter)
+                    self._warn_unsettled(round_, step, residual)
                     self.estimator_ = self._fit_learner(base, X, marginals)
                     start = _log_stage("learner", round_, start)
                     last = round_ == self.n_rounds and step == steps
@@ -367,14 +415,31 @@ class LLPBeliefPropagation(
                 Z = self._representation(X)
                 _log_stage("representation", round_, start)
         self.pseudo_labels_ = marginals
+        self.bp_residual_ = np.array(residuals)
+        self.bp_iterations_ = np.array(iterations)
+        self.bag_correlation_ = _bag_correlation(
+            proportions, self.estimator_.predict_proba(X)[:, 1], index, sizes
+        )
+        if self.bag_correlation_ <= 0:
+            warnings.warn(
+                "the learner fitted on the pseudo-labels disagrees with the bag "
+                f"proportions (correlation {self.bag_correlation_:.2f} between "
+                "each bag's proportion and its mean predicted probability): the "
+                "neighbour graph misled belief propagation and the model may "
+                "rank rows backwards. LLPClassifier chooses a method on "
+                "held-out bags.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self
 
-    def _warn_unsettled(self):
-        if self.bp_residual_ > _UNSETTLED:
+    def _warn_unsettled(self, round_, step, residual):
+        if residual > _SETTLED:
             warnings.warn(
                 f"belief propagation did not settle in {self.max_bp_iter} "
-                f"iterations (last message change {self.bp_residual_:.3g} in "
-                "log-odds): the pseudo-labels may ignore the bag counts. Lower "
+                f"iterations (round {round_}, step {step}: last message change "
+                f"{residual:.3g} in log-odds, above {_SETTLED:g}): the "
+                "pseudo-labels may ignore the bag counts. Lower "
                 "similarity_lambda, or raise damping or max_bp_iter.",
                 ConvergenceWarning,
                 stacklevel=3,

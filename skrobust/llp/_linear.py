@@ -29,10 +29,13 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_positive_int, check_positive_scalar
-from ._bags import check_bags
+from ._bags import check_bags, require_bags
+from ._metrics import BagScoreMixin
 
 
-class _BagLinearModel(ClassifierMixin, PickleVersionMixin, BaseEstimator):
+class _BagLinearModel(
+    BagScoreMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+):
     """Shared fit/predict of the linear LLP baselines; subclasses fit
     ``coef_`` and ``intercept_`` in ``_fit_linear``."""
 
@@ -62,6 +65,7 @@ class _BagLinearModel(ClassifierMixin, PickleVersionMixin, BaseEstimator):
         """
         self._check_params()
         if bags is None:
+            require_bags(y)
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
             check_classification_targets(y)
             self.classes_ = np.unique(y)

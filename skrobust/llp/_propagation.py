@@ -44,8 +44,8 @@ def belief_propagation(
     ``bag_target[b]`` positives, with strength ``bag_lambda``. Stops after
     ``n_iter`` iterations or once no message moves by more than ``tol``.
     Blocks of edges and of bags run in the thread ``pool`` (if any); the
-    result does not depend on it. Returns the marginals and the largest
-    message change of the last iteration.
+    result does not depend on it. Returns the marginals, the largest
+    message change of the last iteration and the number of iterations.
     """
     n = unary.shape[0]
     to_i = np.zeros(edge_i.shape[0])
@@ -79,7 +79,9 @@ def belief_propagation(
         )
 
     change = 0.0
-    for _ in range(n_iter):
+    iterations = 0
+    while iterations < n_iter:
+        iterations += 1
         total_fields(unary, edge_i, edge_j, to_i, to_j, from_bag, field)
         # both kinds of messages read the same fields: one flooding step
         change = max(
@@ -89,4 +91,4 @@ def belief_propagation(
         if change <= tol:
             break
     total_fields(unary, edge_i, edge_j, to_i, to_j, from_bag, field)
-    return expit(field), change
+    return expit(field), change, iterations

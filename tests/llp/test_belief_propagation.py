@@ -99,10 +99,14 @@ def test_unsettled_belief_propagation_warns(data):
     with pytest.warns(ConvergenceWarning, match="did not settle"):
         clf = LLPBeliefPropagation(n_rounds=1, similarity_lambda=50.0)
         clf.fit(X[:1600], proportions, bags=bags)
-    assert clf.bp_residual_ > 0.1
-    settled = LLPBeliefPropagation(n_rounds=1, similarity_lambda=1.0, max_bp_iter=300)
+    assert clf.bp_residual_.max() > 0.1
+    assert clf.bp_iterations_.tolist() == [clf.max_bp_iter] * 2
+    settled = LLPBeliefPropagation(n_rounds=1, similarity_lambda=1.0)
     settled.fit(X[:1600], proportions, bags=bags)
-    assert settled.bp_residual_ < 0.1
+    # every step reported, each stopped once settled
+    assert settled.bp_residual_.shape == (2,)
+    assert np.all(settled.bp_residual_ <= 1e-3)
+    assert np.all(settled.bp_iterations_ < settled.max_bp_iter)
 
 
 def test_without_bags_it_is_the_learner(data):
