@@ -104,7 +104,11 @@ def main():
         f"test AUC: LLP-BP {auc:.3f}, DLLP {dllp_auc:.3f} "
         f"(DLLP fit {dllp_time:.1f} s: LLP-BP / DLLP time {total / dllp_time:.1f})"
     )
-    print(f"BP residual of the last round: {model.bp_residual_:.2g}")
+    print(
+        "BP, each step: iterations "
+        f"{model.bp_iterations_.tolist()} (at most {model.max_bp_iter}), last "
+        f"message change {[f'{r:.1e}' for r in model.bp_residual_]}"
+    )
 
 
 if __name__ == "__main__":

@@ -51,18 +51,6 @@ def _last_hidden_layer(mlp, X):
     return hidden
 
 
-def _multiplicity(edge_i, edge_j, weights, n):
-    """How many rows share each row's label through its edges: 1 plus the
-    tie strength ``tanh(w / 2)`` of each edge (the correlation that an edge
-    of penalty ``w`` induces between two rows with no other evidence)."""
-    ties = np.tanh(0.5 * weights)
-    return (
-        1.0
-        + np.bincount(edge_i, ties, minlength=n)
-        + np.bincount(edge_j, ties, minlength=n)
-    )
-
-
 def _bag_correlation(proportions, proba, index, sizes):
     """Size-weighted correlation of bag proportions and mean probabilities."""
     mean_proba = np.bincount(index, weights=proba) / sizes
@@ -367,8 +355,7 @@ class LLPBeliefPropagation(
         if self.init_ == "dllp":
             unary = DLLPClassifier().fit(X, y, bags=bags).decision_function(X)
         else:
-            rate = float(np.clip(targets.sum() / sizes.sum(), 1e-6, 1 - 1e-6))
-            unary = np.full(X.shape[0], np.log(rate) - np.log1p(-rate))
+            unary = np.zeros(X.shape[0])
         steps = self.em_steps if self.prior == "learner" else 1
         residuals, iterations = [], []
         for round_ in range(1, self.n_rounds + 1):
@@ -382,11 +369,10 @@ class LLPBeliefPropagation(
                     n_blocks=4 * threads,
                 )
                 weights = self.similarity_lambda * np.exp(-distance)
-                multiplicity = _multiplicity(edge_i, edge_j, weights, X.shape[0])
                 start = _log_stage("graph", round_, start)
                 for step in range(1, steps + 1):
                     marginals, residual, n_iter = belief_propagation(
-                        unary / multiplicity,
+                        unary,
                         edge_i,
                         edge_j,
                         weights,

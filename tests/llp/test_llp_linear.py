@@ -169,7 +169,7 @@ def test_bad_input_gets_clear_errors(data):
         clf.fit(X, np.zeros(len(X)), bags=bags)
     with pytest.raises(ValueError, match="bags is required"):
         clf.fit(X, proportions)  # proportions without bags
-    with pytest.raises(ValueError, match="every bag has proportion 0.25"):
+    with pytest.raises(ValueError, match=r"every bag has proportion 0\.25"):
         clf.fit(X, np.full(len(X), 0.25), bags=bags)
     with pytest.raises(ValueError, match="Only binary"):
         clf.fit(X[:30], np.arange(30) % 3)
