@@ -23,6 +23,7 @@ LLP = {
     "EasyLLPClassifier",
     "InvCalClassifier",
     "LLPBeliefPropagation",
+    "LLPClassifier",
 }
 
 

@@ -115,7 +115,10 @@ def require_bags(y):
     except (TypeError, ValueError):
         return  # labels of another type: the classifier's checks take them
     if np.all(np.isfinite(values)) and np.any(values != np.round(values)):
-        raise ValueError(_BAGS_REQUIRED + " Without bags, y holds class labels.")
+        raise ValueError(
+            _BAGS_REQUIRED + " Without bags, y holds class labels; these y are "
+            "continuous."
+        )
 
 
 def check_bags(y, bags):

@@ -165,7 +165,9 @@ class LLPBeliefPropagation(
     random_state : int, RandomState instance or None, default=None
         Seeds the approximate neighbour search used above 10,000 rows
         (random-projection trees, then neighbours of neighbours; below, the
-        neighbours are exact and this has no effect).
+        neighbours are exact and this has no effect). With None, the graph,
+        and so the fit, differs from one fit to the next above 10,000 rows:
+        pass an int for reproducible fits.
 
     Attributes
     ----------

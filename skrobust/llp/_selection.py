@@ -365,7 +365,7 @@ def _paired_evidence(gain):
     error = gain.std(axis=1, ddof=1) / np.sqrt(gain.shape[1])
     # no spread: a candidate flattened to the null (a zero calibration
     # slope) shows no evidence; one that gains equally on every bag is sure
-    evidence = np.sign(mean) * np.inf
+    evidence = np.where(mean > 0, np.inf, -np.inf)
     evidence[mean == 0] = 0.0
     spread = error > 0
     evidence[spread] = mean[spread] / error[spread]
