@@ -19,6 +19,8 @@ CHECK_PARAMS = {
     # the checks fit on 10 to 30 rows; a conformal threshold at alpha = 0.1
     # needs 9 calibration rows, so check with a calibration set that exists
     "ConformalClassifier": {"alpha": 0.4, "calibration_size": 0.5},
+    # three candidates fitted on each fold: two folds keep the checks quick
+    "LLPClassifier": {"cv": 2},
 }
 
 # A reason a reviewer would accept for every check an estimator is expected to fail.

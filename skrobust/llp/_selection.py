@@ -132,8 +132,10 @@ class LLPClassifier(
         The held-out count log-likelihood of the overall positive rate for
         every row: a model that says nothing about the rows.
     calibration_ : ndarray of shape (2,)
-        ``(a, b)``: ``predict_proba`` is ``sigmoid(a * s + b)`` of the
-        chosen model's score ``s``.
+        ``(a, b)``: ``decision_function`` is ``a * s + b`` of the chosen
+        model's score ``s``, and ``predict_proba`` its sigmoid. ``a = 0``
+        would say that the chosen model's scores do not follow the bags'
+        counts at all (every row then gets the overall rate).
     classes_ : ndarray of shape (2,)
         ``[0, 1]`` when fitted on bags, the labels otherwise.
     n_features_in_ : int
@@ -308,7 +310,8 @@ class LLPClassifier(
         return validate_data(self, X, dtype=np.float64, reset=False)
 
     def decision_function(self, X):
-        """The chosen model's score of the positive class.
+        """Log-odds of the positive class: the chosen model's score through
+        the calibration to the bags' counts, ``a * s + b``.
 
         Parameters
         ----------
@@ -318,13 +321,12 @@ class LLPClassifier(
         -------
         scores : ndarray of shape (n_samples,)
         """
-        return np.asarray(
-            self.estimator_.decision_function(self._checked(X)), dtype=float
-        )
+        X = self._checked(X)
+        a, b = self.calibration_
+        return a * np.asarray(self.estimator_.decision_function(X), dtype=float) + b
 
     def predict_proba(self, X):
-        """Class probabilities, the chosen model's scores calibrated to the
-        bags' counts.
+        """Class probabilities, calibrated to the bags' counts.
 
         Parameters
         ----------
@@ -334,8 +336,7 @@ class LLPClassifier(
         -------
         proba : ndarray of shape (n_samples, 2)
         """
-        a, b = self.calibration_
-        positive = expit(a * self.decision_function(X) + b)
+        positive = expit(self.decision_function(X))
         return np.column_stack([1.0 - positive, positive])
 
     def predict(self, X):
@@ -349,8 +350,8 @@ class LLPClassifier(
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        proba = self.predict_proba(X)
-        return self.classes_[(proba[:, 1] > 0.5).astype(int)]
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
