@@ -21,7 +21,16 @@ def brute_force(unary, edges, weights, bags, targets, lam):
     return (p / p.sum()) @ states
 
 
-def run(unary, edges, weights, bags, targets, lam, exact_limit=10_000, n_iter=200):
+def run(
+    unary, edges, weights, bags, targets, lam, exact_limit=10_000, n_iter=200, tol=0.0
+):
+    """Marginals and last message change (``run_counted`` adds iterations)."""
+    return run_counted(
+        unary, edges, weights, bags, targets, lam, exact_limit, n_iter, tol
+    )[:2]
+
+
+def run_counted(unary, edges, weights, bags, targets, lam, exact_limit, n_iter, tol):
     edges = np.array(edges, dtype=np.int64).reshape(-1, 2)
     bag_rows = np.concatenate([np.asarray(b, dtype=np.int64) for b in bags])
     bag_start = np.concatenate([[0], np.cumsum([len(b) for b in bags])]).astype(
@@ -39,7 +48,27 @@ def run(unary, edges, weights, bags, targets, lam, exact_limit=10_000, n_iter=20
         0.5,
         n_iter,
         exact_limit,
+        tol=tol,
     )
+
+
+def test_stops_once_settled_and_counts_its_iterations():
+    rng = np.random.default_rng(0)
+    unary = rng.normal(size=40)
+    edges = rng.integers(0, 40, size=(60, 2))
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    weights = rng.uniform(0.1, 1.0, len(edges))
+    bags = np.array_split(np.arange(40), 4)
+    args = (unary, edges, weights, bags, [3, 4, 5, 2], 2.0, 10_000, 500)
+    _, change, iterations = run_counted(*args, 1e-3)
+    assert change <= 1e-3
+    assert 1 < iterations < 500
+    # without a tolerance every iteration runs, and moves the marginals less
+    # than the tolerance allowed
+    settled, _, _ = run_counted(*args, 1e-3)
+    full, _, all_iterations = run_counted(*args, 0.0)
+    assert all_iterations == 500
+    np.testing.assert_allclose(settled, full, atol=1e-3)
 
 
 @pytest.mark.parametrize("lam", [0.5, 2.0, 10.0])
@@ -158,3 +187,4 @@ def test_threads_give_the_same_marginals():
         )
     np.testing.assert_array_equal(serial[0], threaded[0])
     assert serial[1] == threaded[1]
+    assert threaded[2] == 200
