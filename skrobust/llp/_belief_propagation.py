@@ -202,6 +202,7 @@ class LLPBeliefPropagation(
     See Also
     --------
     DLLPClassifier : The bag cross-entropy baseline (and ``init="dllp"``).
+    LLPClassifier : Chooses among the LLP methods on held-out bags.
 
     Notes
     -----
