@@ -289,7 +289,7 @@ class LLPClassifier(
         self.calibration_ = np.array(
             fit_count_calibration(
                 self.estimator_.decision_function(X), counts, index, sizes
-            )
+            )[:2]
         )
         if not any(supported):
             warnings.warn(
@@ -376,8 +376,9 @@ def _paired_evidence(gain):
 def _calibrated_log_likelihood(scores, counts, index, sizes):
     """Per-bag count log-likelihood of ``sigmoid(a * scores + b)``, with
     ``(a >= 0, b)`` the pair that maximises their sum."""
-    a, b = fit_count_calibration(scores, counts, index, sizes)
-    return bag_count_log_likelihood(expit(a * scores + b), counts, index, sizes)
+    a, b, spread = fit_count_calibration(scores, counts, index, sizes)
+    q = expit(a * scores + b)
+    return bag_count_log_likelihood(q, counts, index, sizes, spread=spread)
 
 
 def _seeded(estimator, seed):
