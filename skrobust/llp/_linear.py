@@ -33,8 +33,41 @@ from ._bags import check_bags, require_bags
 from ._metrics import BagScoreMixin
 
 
+class LogOddsMixin:
+    """``predict_proba`` and ``predict`` of a binary classifier whose
+    ``decision_function`` is the log-odds of its positive class."""
+
+    def predict_proba(self, X):
+        """Probabilities of ``classes_`` (negative, positive).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+        """
+        positive = expit(self.decision_function(X))
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X):
+        """The more probable class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
+
+
 class _BagLinearModel(
-    BagScoreMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+    LogOddsMixin, BagScoreMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
 ):
     """Shared fit/predict of the linear LLP baselines; subclasses fit
     ``coef_`` and ``intercept_`` in ``_fit_linear``."""
@@ -105,34 +138,6 @@ class _BagLinearModel(
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
         return X @ self.coef_[0] + self.intercept_[0]
-
-    def predict_proba(self, X):
-        """Probabilities of ``classes_`` (negative, positive).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-        """
-        positive = expit(self.decision_function(X))
-        return np.column_stack([1.0 - positive, positive])
-
-    def predict(self, X):
-        """The more probable class.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(int)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -22,7 +22,7 @@ from ..utils._persistence import PickleVersionMixin
 from ._bags import check_bags, require_bags
 from ._belief_propagation import LLPBeliefPropagation
 from ._count_likelihood import bag_count_log_likelihood, fit_count_calibration
-from ._linear import DLLPClassifier, EasyLLPClassifier
+from ._linear import DLLPClassifier, EasyLLPClassifier, LogOddsMixin
 from ._metrics import BagScoreMixin
 
 # a fold of this many bags compares candidates finely enough on its own
@@ -70,6 +70,7 @@ def _held_out_scores(candidate, X, y, bags, test):
 
 class LLPClassifier(
     MetaEstimatorMixin,
+    LogOddsMixin,
     BagScoreMixin,
     ClassifierMixin,
     PickleVersionMixin,
@@ -88,14 +89,20 @@ class LLPClassifier(
     is used.
 
     The score of a held-out bag is the probability of its count (a normal
-    approximation of the Poisson-binomial, with a continuity correction)
-    under ``q_i = sigmoid(a * s_i + b)``: ``s_i`` the candidate's score,
-    ``(a >= 0, b)`` fitted on the training bags by the same likelihood, so
-    that candidates are compared by how well their scores *rank* the rows,
-    not by their calibration. It rewards probabilities that are sharp where
-    they are right, which the bag cross-entropy (a function of the bag's
-    mean alone) cannot see. The same calibration, fitted on all the bags,
-    turns the chosen model's scores into ``predict_proba``.
+    approximation of the Poisson-binomial, with a continuity correction and
+    a bag-level ``spread`` of the proportion for the model's own error)
+    under ``q_i = sigmoid(a * s_i + b)``: ``s_i`` the candidate's score
+    (standardised by its fold model's training scores), ``(a >= 0, b,
+    spread)`` fitted over all its held-out bags, so that candidates are
+    compared by how well their scores *rank* the rows, not by their
+    calibration. It rewards probabilities that are sharp where they are
+    right, which the bag cross-entropy (a function of the bag's mean alone)
+    cannot see. A candidate is chosen only if its per-bag gain over scores
+    that say nothing (the overall rate) is at least two standard errors;
+    with none, the first candidate whose scores lean the counts' way is
+    used, with a warning. The same calibration, fitted on all the bags,
+    turns the chosen model's scores into ``decision_function`` and
+    ``predict_proba``.
 
     Parameters
     ----------
@@ -324,34 +331,6 @@ class LLPClassifier(
         X = self._checked(X)
         a, b = self.calibration_
         return a * np.asarray(self.estimator_.decision_function(X), dtype=float) + b
-
-    def predict_proba(self, X):
-        """Class probabilities, calibrated to the bags' counts.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-        """
-        positive = expit(self.decision_function(X))
-        return np.column_stack([1.0 - positive, positive])
-
-    def predict(self, X):
-        """The more probable class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        positive = self.decision_function(X) > 0
-        return self.classes_[positive.astype(int)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
