@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 
@@ -107,18 +108,30 @@ _BAGS_REQUIRED = (
 )
 
 
-def require_bags(y):
-    """Without ``bags``, ``y`` must hold class labels: proportions (values
-    that are not whole numbers) raise the message that asks for ``bags``."""
+def binary_classes(y):
+    """The two classes of ``y`` given without ``bags``: class labels.
+    Proportions (values that are not whole numbers) raise the message that
+    asks for ``bags``; other than two classes, one naming the count."""
     try:
         values = np.asarray(y, dtype=float)
     except (TypeError, ValueError):
-        return  # labels of another type: the classifier's checks take them
-    if np.all(np.isfinite(values)) and np.any(values != np.round(values)):
+        values = None  # labels of another type: the checks below take them
+    if values is not None and np.all(np.isfinite(values)):
+        if np.any(values != np.round(values)):
+            raise ValueError(
+                _BAGS_REQUIRED + " Without bags, y holds class labels; these y "
+                "are continuous."
+            )
+    check_classification_targets(y)
+    classes = np.unique(y)
+    if classes.shape[0] != 2:
         raise ValueError(
-            _BAGS_REQUIRED + " Without bags, y holds class labels; these y are "
-            "continuous."
+            "Only binary classification is supported (learning from label "
+            f"proportions has a positive class); y has {classes.shape[0]} "
+            f"class{'es' if classes.shape[0] > 1 else ''}. With bags, y is each "
+            "row's bag proportion."
         )
+    return classes
 
 
 def check_bags(y, bags):

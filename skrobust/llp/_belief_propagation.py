@@ -15,13 +15,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._persistence import PickleVersionMixin
 from ..utils._threads import n_threads
 from ..utils._validation import check_option, check_positive_int
-from ._bags import check_bags, require_bags
+from ._bags import binary_classes, check_bags
 from ._graph import knn_edges
 from ._linear import DLLPClassifier
 from ._metrics import BagScoreMixin
@@ -312,17 +311,8 @@ class LLPBeliefPropagation(
             else self.estimator
         )
         if bags is None:
-            require_bags(y)
             X, y = validate_data(self, X, y, dtype=np.float64)
-            check_classification_targets(y)
-            n_classes = np.unique(y).shape[0]
-            if n_classes != 2:
-                raise ValueError(
-                    "Only binary classification is supported (learning from label "
-                    f"proportions has a positive class); y has {n_classes} "
-                    f"class{'es' if n_classes > 1 else ''}. With bags, y is each "
-                    "row's bag proportion."
-                )
+            binary_classes(y)
             self.estimator_ = clone(base).fit(X, y)
             self.classes_ = self.estimator_.classes_
             self.init_ = None

@@ -24,12 +24,11 @@ from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_positive_int, check_positive_scalar
-from ._bags import check_bags, require_bags
+from ._bags import binary_classes, check_bags
 from ._metrics import BagScoreMixin
 
 
@@ -98,16 +97,8 @@ class _BagLinearModel(
         """
         self._check_params()
         if bags is None:
-            require_bags(y)
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
-            check_classification_targets(y)
-            self.classes_ = np.unique(y)
-            if self.classes_.shape[0] != 2:
-                raise ValueError(
-                    "Only binary classification is supported: learning from label "
-                    f"proportions has a positive class; got {self.classes_.shape[0]} "
-                    "classes. With bags, y is each row's bag proportion."
-                )
+            self.classes_ = binary_classes(y)
             proportions = (y == self.classes_[1]).astype(float)
             index = np.arange(y.shape[0])
             sizes = np.ones(y.shape[0])

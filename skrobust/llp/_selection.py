@@ -15,11 +15,10 @@ from sklearn.base import (
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._persistence import PickleVersionMixin
-from ._bags import check_bags, require_bags
+from ._bags import binary_classes, check_bags
 from ._belief_propagation import LLPBeliefPropagation
 from ._count_likelihood import bag_count_log_likelihood, fit_count_calibration
 from ._linear import DLLPClassifier, EasyLLPClassifier, LogOddsMixin
@@ -234,16 +233,8 @@ class LLPClassifier(
         """
         candidates = self._candidates()
         if bags is None:
-            require_bags(y)
             X, y = validate_data(self, X, y, dtype=np.float64)
-            check_classification_targets(y)
-            self.classes_ = np.unique(y)
-            if self.classes_.shape[0] != 2:
-                raise ValueError(
-                    "Only binary classification is supported (learning from label "
-                    f"proportions has a positive class); y has {self.classes_.shape[0]}"
-                    " classes. With bags, y is each row's bag proportion."
-                )
+            self.classes_ = binary_classes(y)
             y = (y == self.classes_[1]).astype(float)
             bags = np.arange(y.shape[0])
         else:
