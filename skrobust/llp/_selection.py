@@ -88,11 +88,10 @@ class LLPClassifier(
     is used.
 
     The score of a held-out bag is the probability of its count (a normal
-    approximation of the Poisson-binomial, with a continuity correction and
-    a bag-level ``spread`` of the proportion for the model's own error)
+    approximation of the Poisson-binomial, with a continuity correction)
     under ``q_i = sigmoid(a * s_i + b)``: ``s_i`` the candidate's score
-    (standardised by its fold model's training scores), ``(a >= 0, b,
-    spread)`` fitted over all its held-out bags, so that candidates are
+    (standardised by its fold model's training scores), ``(a >= 0, b)``
+    fitted over all its held-out bags, so that candidates are
     compared by how well their scores *rank* the rows, not by their
     calibration. It rewards probabilities that are sharp where they are
     right, which the bag cross-entropy (a function of the bag's mean alone)
@@ -287,7 +286,7 @@ class LLPClassifier(
         self.calibration_ = np.array(
             fit_count_calibration(
                 self.estimator_.decision_function(X), counts, index, sizes
-            )[:2]
+            )
         )
         if not any(supported):
             warnings.warn(
@@ -346,9 +345,8 @@ def _paired_evidence(gain):
 def _calibrated_log_likelihood(scores, counts, index, sizes):
     """Per-bag count log-likelihood of ``sigmoid(a * scores + b)``, with
     ``(a >= 0, b)`` the pair that maximises their sum."""
-    a, b, spread = fit_count_calibration(scores, counts, index, sizes)
-    q = expit(a * scores + b)
-    return bag_count_log_likelihood(q, counts, index, sizes, spread=spread)
+    a, b = fit_count_calibration(scores, counts, index, sizes)
+    return bag_count_log_likelihood(expit(a * scores + b), counts, index, sizes)
 
 
 def _seeded(estimator, seed):

@@ -50,24 +50,17 @@ def test_count_likelihood_gradient():
     sizes = np.bincount(index)
     q = rng.random(60)
     counts = np.bincount(index, weights=(rng.random(60) < q)) + 0.3  # fractional
-    _, gradient, d_log_spread = bag_count_log_likelihood(
-        q, counts, index, sizes, spread=0.05, gradient=True
-    )
+    _, gradient = bag_count_log_likelihood(q, counts, index, sizes, gradient=True)
     step = 1e-6
     numeric = [
         (
-            bag_count_log_likelihood(q + step * e, counts, index, sizes, spread=0.05)
-            - bag_count_log_likelihood(q - step * e, counts, index, sizes, spread=0.05)
-        ).sum()
+            bag_count_log_likelihood(q + step * e, counts, index, sizes).sum()
+            - bag_count_log_likelihood(q - step * e, counts, index, sizes).sum()
+        )
         / (2 * step)
         for e in np.eye(60)
     ]
     np.testing.assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-6)
-    spread = [
-        bag_count_log_likelihood(q, counts, index, sizes, spread=0.05 * f).sum()
-        for f in (np.exp(-step), np.exp(step))
-    ]
-    assert d_log_spread == pytest.approx((spread[1] - spread[0]) / (2 * step))
 
 
 def test_calibration_follows_scores_that_rank_and_flattens_those_that_do_not():
@@ -77,30 +70,12 @@ def test_calibration_follows_scores_that_rank_and_flattens_those_that_do_not():
     logit = rng.normal(scale=2.0, size=index.shape[0])
     labels = rng.random(index.shape[0]) < expit(logit)
     counts = np.bincount(index, weights=labels)
-    a, b, spread = fit_count_calibration(3.0 * logit + 1.0, counts, index, sizes)
-    # sigmoid(a (3 z + 1) + b) recovers sigmoid(z), and the rows' own
-    # randomness explains the counts: no spread beyond the floor is needed
+    a, b = fit_count_calibration(3.0 * logit + 1.0, counts, index, sizes)
+    # sigmoid(a (3 z + 1) + b) recovers sigmoid(z)
     assert a == pytest.approx(1 / 3, rel=0.15)
     assert a + b == pytest.approx(0.0, abs=0.2)
-    assert spread < 0.02
     # reversed scores explain the counts worse than the overall rate: a = 0
     assert fit_count_calibration(-logit, counts, index, sizes)[0] == 0.0
-
-
-def test_spread_absorbs_a_models_error_on_large_bags():
-    """Bags of 500 whose proportions stray from a model's mean by about 5
-    points, many standard deviations of a count of independent rows: the
-    fitted spread takes that error instead of flattening the scores."""
-    rng = np.random.default_rng(0)
-    index = np.repeat(np.arange(40), 500)
-    sizes = np.bincount(index)
-    level = rng.normal(-2.0, 1.0, size=40)  # each bag's log-odds
-    logit = level[index] + rng.normal(size=index.shape[0])
-    truth = expit(logit + rng.normal(0.0, 0.3, size=40)[index])  # the error
-    counts = np.bincount(index, weights=rng.random(index.shape[0]) < truth)
-    a, _, spread = fit_count_calibration(logit, counts, index, sizes)
-    assert a > 0.5
-    assert 0.02 < spread < 0.2
 
 
 def _exp_gaussians(n, d=5, seed=0):
