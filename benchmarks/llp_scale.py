@@ -1,6 +1,6 @@
 """LLP-BP at scale: time and peak memory of each stage of one fit.
 
-One million rows (``make_classification``, 20 features, 12% positives) in
+One million rows (``make_classification``, 20 features or ``--features``, 12% positives) in
 random bags of 256; ``LLPBeliefPropagation`` with its defaults on all
 cores. Each stage's time comes from the estimator's log (logger
 ``skrobust.llp``); a thread samples the process's resident memory every
@@ -8,7 +8,7 @@ cores. Each stage's time comes from the estimator's log (logger
 fit, is its memory. The first fit of a fresh process also compiles the
 kernels: run twice for warm figures (``--rows`` for a smaller run).
 
-    python benchmarks/llp_scale.py [--rows 1000000] [--bag-size 256]
+    python benchmarks/llp_scale.py [--rows 1000000] [--bag-size 256] [--features 20]
 """
 
 import argparse
@@ -63,9 +63,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--bag-size", type=int, default=256)
+    parser.add_argument("--features", type=int, default=20)
     args = parser.parse_args()
     X, y = make_classification(
-        args.rows + 50_000, 20, n_informative=8, weights=[0.88], random_state=0
+        args.rows + 50_000,
+        args.features,
+        n_informative=min(8, args.features),
+        weights=[0.88],
+        random_state=0,
     )
     X_test, y_test = X[args.rows :], y[args.rows :]
     X, y = X[: args.rows], y[: args.rows]
@@ -86,7 +91,7 @@ def main():
     logger.removeHandler(log)
 
     print(
-        f"{args.rows} rows x 20 features, bags of {args.bag_size}, "
+        f"{args.rows} rows x {args.features} features, bags of {args.bag_size}, "
         f"{os.cpu_count()} cores; data {X.nbytes / 2**20:.0f} MB"
     )
     print("| round | stage | time (s) | peak memory over the data (MB) |")
