@@ -1,7 +1,7 @@
 """LLP-BP at scale: time and peak memory of each stage of one fit.
 
-One million rows (``make_classification``, 20 features or ``--features``, 12% positives) in
-random bags of 256; ``LLPBeliefPropagation`` with its defaults on all
+One million rows (``make_classification``, 20 features or ``--features``,
+12% positives) in random bags of 256; ``LLPBeliefPropagation`` with its defaults on all
 cores. Each stage's time comes from the estimator's log (logger
 ``skrobust.llp``); a thread samples the process's resident memory every
 20 ms, and the peak during a stage, minus the resident memory before the
