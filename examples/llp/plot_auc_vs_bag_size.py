@@ -16,8 +16,8 @@ data (the measured comparison on real data sets is in the benchmarks).
 on four fifths of the bags, keeps the one whose scores best explain the
 positive counts of the held-out bags, and refits it on all of them. With
 eleven bags of 512 rows it warns that the held-out bags cannot tell the
-methods apart, and falls back on DLLP: LLP-BP's lead there is invisible
-to any choice made from the bags.
+methods apart, and falls back on DLLP: LLP-BP's lead there does not show
+in the held-out bags.
 """
 
 import matplotlib.pyplot as plt
