@@ -243,8 +243,9 @@ class LLPClassifier(
                 raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")
             self.classes_ = np.array([0, 1])
         proportions, index, sizes = check_bags(y, bags)
-        y = proportions[index]
-        bags = index
+        # the candidates get y and bags as given: DLLP's non-convex fit with
+        # few bags can land elsewhere on proportions recomputed to 1e-15
+        bags = column_or_1d(bags)
         counts = proportions * sizes
         rng = check_random_state(self.random_state)
         fold, held_out = _bag_folds(sizes.shape[0], self.cv, rng)
