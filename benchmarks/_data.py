@@ -33,6 +33,20 @@ def load_tweets(root):
     return X.tocsr(), (frame.source == "Twitter for iPhone").to_numpy().astype(int)
 
 
+def load_sms(root):
+    """TF-IDF (unigrams and bigrams) of the SMS spam collection; y = spam."""
+    import pandas as pd
+
+    file = root / "sms_spam" / "sms_spam_collection.tsv"
+    if not file.exists():
+        return None
+    frame = pd.read_csv(file, sep="\t", quoting=3)
+    X = TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2)).fit_transform(
+        frame.SMS.astype(str)
+    )
+    return X.tocsr(), (frame.Label == "spam").to_numpy().astype(int)
+
+
 def load_keel(root, name):
     """A KEEL set: numeric features, last column the class; None if absent."""
     file = root / "keel" / f"{name}.dat"

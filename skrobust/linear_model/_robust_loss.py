@@ -1,11 +1,13 @@
 """RobustLossClassifier: a multi-class linear model trained with robust losses."""
 
+import functools
 import numbers
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
@@ -64,7 +66,15 @@ class RobustLossClassifier(
     class weight. The losses are functions of the score differences
     ``z_k = margin * [k != y] + f_k - f_y``:
 
-    - ``"aldr_kl"`` (default): adaptive label-distributionally robust loss
+    - ``"comp_sum"`` (default): comp-sum losses (Mao, Mohri & Zhong, 2023)
+      ``(p_y^(tau - 1) - 1) / (1 - tau)`` with ``p = softmax(f)``: ``tau=0``
+      sum-exponential, ``tau=1`` cross-entropy, ``tau`` in (1, 2)
+      generalised cross-entropy (GCE, ``q = tau - 1``; the default
+      ``tau=1.7``), ``tau=2`` ``1 - p_y`` (MAE). Bounded, and so robust: a
+      sample's pull carries the weight ``p_y^(tau - 1)``, so labels the
+      model confidently contradicts let go. Not convex for ``tau > 1``, so
+      the starting point matters: see ``init``.
+    - ``"aldr_kl"``: adaptive label-distributionally robust loss
       (Zhu, Ying & Yang, 2023). Each sample is scored against the worst
       label distribution near the uniform one, at its own temperature
       ``lam_i`` in ``[temperature * (1 - 1/alpha), temperature]``: samples
@@ -80,12 +90,6 @@ class RobustLossClassifier(
       :class:`sklearn.linear_model.LogisticRegression` (multinomial).
     - ``"crammer_singer"``: the multi-class hinge ``max_k z_k`` with margin 1,
       the optimum of ``LinearSVC(multi_class="crammer_singer")``.
-    - ``"comp_sum"``: comp-sum losses (Mao, Mohri & Zhong, 2023)
-      ``(p_y^(tau - 1) - 1) / (1 - tau)`` with ``p = softmax(f)``: ``tau=0``
-      sum-exponential, ``tau=1`` cross-entropy, ``tau`` in (1, 2)
-      generalised cross-entropy (GCE, ``q = tau - 1``), ``tau=2``
-      ``1 - p_y`` (MAE). Bounded, and so robust, but not convex, for
-      ``tau > 1``.
 
     The smooth losses are minimised in the primal by L-BFGS (the intercept
     is not penalised, as in ``LogisticRegression``); the Crammer-Singer
@@ -95,8 +99,8 @@ class RobustLossClassifier(
 
     Parameters
     ----------
-    loss : {"aldr_kl", "ldr_kl", "log_loss", "crammer_singer", "comp_sum"}, \
-default="aldr_kl"
+    loss : {"comp_sum", "aldr_kl", "ldr_kl", "log_loss", "crammer_singer"}, \
+default="comp_sum"
         The training loss.
     C : float, default=1.0
         Inverse regularisation strength.
@@ -124,11 +128,27 @@ default="aldr_kl"
         conditions over an epoch.
     max_iter : int, default=1000
         L-BFGS iterations, or dual epochs.
+    init : {"auto", "zeros", "log_loss"}, default="auto"
+        Where L-BFGS starts: at zero, or at the cross-entropy optimum (one
+        convex fit more). It matters only for the non-convex comp-sum losses
+        (``tau > 1``); the convex ones start at zero. ``"auto"`` fits both
+        on 3 stratified folds and keeps the start whose held-out accuracy on
+        the given labels is higher (weighted as the fit). Neither start wins
+        everywhere: from the cross-entropy optimum GCE keeps logistic
+        regression's accuracy on clean labels where from zero it stops short
+        (penbased: 0.950 against 0.932), but where the cross-entropy model
+        has fitted the noise it stays near it (digits, 30% pair flips: 0.836
+        against 0.877). Held-out accuracy on noisy labels ranks models as
+        on clean ones when the noise is symmetric (it is then an increasing
+        function of the clean accuracy), and nearly so when every class
+        keeps most of its labels.
     warm_start : bool, default=False
         Start from the previous ``coef_`` and ``intercept_`` (primal losses;
-        the dual solver restarts from zero since it keeps no dual variables).
+        the dual solver restarts from zero since it keeps no dual variables);
+        takes precedence over ``init``.
     random_state : int, RandomState instance or None, default=None
-        Order of the dual solver's coordinate sweeps.
+        Order of the dual solver's coordinate sweeps, and the folds of
+        ``init="auto"``.
 
     Attributes
     ----------
@@ -143,7 +163,8 @@ default="aldr_kl"
         For LDR-KL and ALDR-KL, the temperature each training sample was
         scored at by the fitted model (ALDR-KL: high for ambiguous samples).
     n_iter_ : int
-        Iterations (or epochs) run.
+        Iterations (or epochs) run, those of the cross-entropy start
+        included.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -199,7 +220,7 @@ default="aldr_kl"
 
     def __init__(
         self,
-        loss="aldr_kl",
+        loss="comp_sum",
         *,
         C=1.0,
         temperature=10.0,
@@ -211,6 +232,7 @@ default="aldr_kl"
         class_weight=None,
         tol=1e-4,
         max_iter=1000,
+        init="auto",
         warm_start=False,
         random_state=None,
     ):
@@ -225,6 +247,7 @@ default="aldr_kl"
         self.class_weight = class_weight
         self.tol = tol
         self.max_iter = max_iter
+        self.init = init
         self.warm_start = warm_start
         self.random_state = random_state
 
@@ -268,7 +291,7 @@ default="aldr_kl"
                 f"class {classes[unweighted].tolist()[0]!r} has none (sample_weight or "
                 "class_weight is zero for all its samples)."
             )
-        start = self._start(classes, X.shape[1])
+        start = self._warm_start(classes)
         self.classes_ = classes
         y_encoded = y_encoded.astype(np.int64)
         code = LOSSES[self.loss]
@@ -282,14 +305,20 @@ default="aldr_kl"
             W[:, -1] *= bias
             converged, temps = n_iter < self.max_iter, None
         else:
-            loss = (code, self.margin, self.temperature, self.alpha, self.tau)
-            W, n_iter, converged, temps = fit_multiclass_primal(
-                X, y_encoded, weights, len(classes), loss, self.C,
-                self.fit_intercept, self.tol, self.max_iter, start,
-            )  # fmt: skip
+            n_start = 0
+            if start is None:
+                init = self._init(X, y_encoded, weights, len(classes))
+                start = np.zeros((len(classes), X.shape[1] + 1))
+                if init == "log_loss":
+                    start, n_start, _ = self._fit_primal(
+                        X, y_encoded, weights, len(classes), LOG_LOSS, start
+                    )
+            W, n_iter, converged, temps = self._fit_primal(
+                X, y_encoded, weights, len(classes), code, start, temperatures=True
+            )
         self._set_weights(W)
         self.temperatures_ = temps if code in (LDR_KL, ALDR_KL) else None
-        self.n_iter_ = int(n_iter)
+        self.n_iter_ = int(n_iter) if code == CRAMMER_SINGER else int(n_iter + n_start)
         if not converged:
             warnings.warn(
                 f"RobustLossClassifier did not reach tol={self.tol} in {n_iter} "
@@ -358,6 +387,7 @@ default="aldr_kl"
 
     def _check_params(self):
         check_option(self.loss, "loss", set(LOSSES))
+        check_option(self.init, "init", {"auto", "zeros", "log_loss"})
         check_positive_scalar(self.C, "C")
         check_positive_scalar(self.temperature, "temperature")
         if not isinstance(self.margin, numbers.Real) or not 0 <= self.margin < np.inf:
@@ -379,17 +409,53 @@ default="aldr_kl"
         check_positive_scalar(self.tol, "tol")
         check_positive_int(self.max_iter, "max_iter")
 
-    def _start(self, classes, n_features):
-        """The L-BFGS starting point: zeros, or the previous fit's weights."""
-        start = np.zeros((len(classes), n_features + 1))
+    def _fit_primal(self, X, y, weights, n_classes, code, start, temperatures=False):
+        """``(W, n_iter, converged)`` of the smooth loss ``code`` from
+        ``start`` (and the per-sample temperatures if asked)."""
+        loss = (code, self.margin, self.temperature, self.alpha, self.tau)
+        W, n_iter, converged, temps = fit_multiclass_primal(
+            X, y, weights, n_classes, loss, self.C, self.fit_intercept, self.tol,
+            self.max_iter, start,
+        )  # fmt: skip
+        return (W, n_iter, converged, temps) if temperatures else (W, n_iter, converged)
+
+    def _init(self, X, y, weights, n_classes):
+        """The start of a cold fit: ``init``, or for ``"auto"`` the start
+        whose fits on 3 folds are the more accurate on the held-out labels."""
+        if self.loss != "comp_sum" or self.tau <= 1:
+            return "zeros"  # convex: the optimum does not depend on it
+        if self.init != "auto":
+            return self.init
+        n_splits = min(3, np.bincount(y, minlength=n_classes).min())
+        if n_splits < 2:
+            return "log_loss"
+        folds = StratifiedKFold(
+            n_splits, shuffle=True, random_state=self.random_state
+        ).split(X, y)
+        hits = {"zeros": 0.0, "log_loss": 0.0}
+        zeros = np.zeros((n_classes, X.shape[1] + 1))
+        for train, test in folds:
+            fit = functools.partial(
+                self._fit_primal, X[train], y[train], weights[train], n_classes
+            )
+            cross_entropy, _, _ = fit(LOG_LOSS, zeros)
+            for init, start in (("zeros", zeros), ("log_loss", cross_entropy)):
+                W, _, _ = fit(LOSSES["comp_sum"], start)
+                predicted = (X[test] @ W[:, :-1].T + W[:, -1]).argmax(axis=1)
+                hits[init] += weights[test] @ (predicted == y[test])
+        return "log_loss" if hits["log_loss"] >= hits["zeros"] else "zeros"
+
+    def _warm_start(self, classes):
+        """The previous fit's weights as an L-BFGS start, or None."""
         if not (self.warm_start and hasattr(self, "coef_")):
-            return start
+            return None
         if not np.array_equal(classes, self.classes_):
             raise ValueError(
                 "warm_start needs the classes of the previous fit "
                 f"{self.classes_.tolist()}; got {classes.tolist()}."
             )
         previous = np.column_stack([self.coef_, self.intercept_])
+        start = np.zeros((len(classes), previous.shape[1]))
         if len(classes) == 2:
             # the optimum splits a binary problem evenly between the classes
             start[0], start[1] = -0.5 * previous[0], 0.5 * previous[0]

@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp
-from sklearn.datasets import load_iris, make_classification
+from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from skrobust.linear_model import RobustLossClassifier
+from skrobust.noise import pair_noise
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +118,7 @@ def test_no_probabilities_where_the_loss_gives_none(params):
 
 def test_aldr_temperatures_rise_on_ambiguous_samples(multiclass):
     X, y = multiclass
-    model = RobustLossClassifier(C=10.0).fit(X, y)
+    model = RobustLossClassifier("aldr_kl", C=10.0).fit(X, y)
     temps = model.temperatures_
     assert temps.shape == (len(y),)
     assert np.all((temps >= 5.0) & (temps <= 10.0))
@@ -145,6 +146,32 @@ def test_binary_warm_start_starts_at_the_optimum():
     assert model.n_iter_ <= 1
 
 
+def test_auto_init_is_one_of_the_two_starts(multiclass):
+    X, y = multiclass
+    auto = RobustLossClassifier(random_state=0).fit(X, y)
+    fits = [RobustLossClassifier(init=i).fit(X, y) for i in ("zeros", "log_loss")]
+    assert any(np.array_equal(auto.coef_, fit.coef_) for fit in fits)
+    # the convex losses ignore it
+    a, b = (
+        RobustLossClassifier("log_loss", init=i).fit(X, y)
+        for i in ("zeros", "log_loss")
+    )
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_default_keeps_clean_accuracy_and_resists_pair_noise():
+    # digits: the cross-entropy start fits the pair flips, the zero start
+    # does not; on clean labels both are logistic regression's equal
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    train, test = np.arange(0, len(y), 2), np.arange(1, len(y), 2)
+    noisy = pair_noise(y[train], 0.3, random_state=0)[0]
+    for labels, margin in ((y[train], -0.01), (noisy, 0.05)):
+        ours = RobustLossClassifier(random_state=0).fit(X[train], labels)
+        ref = LogisticRegression(max_iter=1000).fit(X[train], labels)
+        assert ours.score(X[test], y[test]) >= ref.score(X[test], y[test]) + margin
+
+
 def test_dual_solver_is_deterministic_and_leaves_input_alone(multiclass):
     X, y = multiclass
     X_before, y_before = X.copy(), y.copy()
@@ -159,8 +186,11 @@ def test_dual_solver_is_deterministic_and_leaves_input_alone(multiclass):
 
 def test_class_weight_equals_repeated_rows():
     X, y = load_iris(return_X_y=True)
-    weighted = RobustLossClassifier(class_weight={0: 1, 1: 2, 2: 1}, tol=1e-10)
-    repeated = RobustLossClassifier(tol=1e-10)
+    # one start for both: init="auto" draws its folds from different rows
+    weighted = RobustLossClassifier(
+        class_weight={0: 1, 1: 2, 2: 1}, tol=1e-10, init="log_loss"
+    )
+    repeated = RobustLossClassifier(tol=1e-10, init="log_loss")
     weighted.fit(X, y)
     repeated.fit(np.vstack([X, X[y == 1]]), np.concatenate([y, y[y == 1]]))
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-6, atol=1e-8)
@@ -179,6 +209,7 @@ def test_class_weight_equals_repeated_rows():
         ({"C": 0}, ValueError, "C must be"),
         ({"max_iter": 0}, ValueError, "max_iter"),
         ({"fit_intercept": "yes"}, TypeError, "fit_intercept"),
+        ({"init": "random"}, ValueError, "init must be one of"),
     ],
 )
 def test_bad_parameters_are_named(multiclass, params, error, match):
