@@ -65,7 +65,8 @@ def datasets(root, names):
             if data is not None:
                 data = StandardScaler().fit_transform(data[0]), data[1]
         if data is not None:
-            yield name, *data
+            # cleanlab takes the classes as 0..K-1
+            yield name, data[0], np.unique(data[1], return_inverse=True)[1]
 
 
 def settings(n_classes):
@@ -77,7 +78,7 @@ def settings(n_classes):
         )
     if n_classes == 2:
         one_way = np.array([[1.0, 0.0], [0.3, 0.7]])
-        yield "one-way 30%", lambda y, s: flip_labels(y, one_way, random_state=s)
+        yield "one-way 30%", lambda y, s: flip_labels(y, one_way, random_state=s)[0]
     else:
         yield "pair 30%", lambda y, s: pair_noise(y, 0.3, random_state=s)[0]
 
@@ -111,6 +112,8 @@ def main():
                         # LinearSVC stops at max_iter on some sets; its accuracy
                         # is what a user of the defaults gets
                         warnings.simplefilter("ignore", ConvergenceWarning)
+                        # LogisticRegressionCV announces changes of its defaults
+                        warnings.simplefilter("ignore", FutureWarning)
                         model.fit(X_train, y_noisy)
                     times[model_name].append(time.perf_counter() - start)
                     scores[model_name].append(np.mean(model.predict(X_test) == y_test))

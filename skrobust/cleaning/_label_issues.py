@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from .._kernels.confident import label_is_top
+from ..noise._row_passes import label_is_top
 from ..noise._confident import _joint, check_labels_and_proba
 from ..utils._validation import check_option
 

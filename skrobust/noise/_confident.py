@@ -13,7 +13,7 @@ rounding), so the two agree on the same probabilities.
 import numpy as np
 from sklearn.utils.validation import check_array, column_or_1d
 
-from .._kernels.confident import confident_guess, row_checks
+from ._row_passes import confident_guess, row_checks
 
 PROBA_TOLERANCE = 1e-4  # how far a row of pred_probs may sum from 1
 
