@@ -48,15 +48,22 @@ def load_sms(root):
 
 
 def load_keel(root, name):
-    """A KEEL set: numeric features, last column the class; None if absent."""
+    """A KEEL set, last column the class; None if absent. Non-numeric
+    columns (german's) are one-hot encoded."""
     file = root / "keel" / f"{name}.dat"
     if not file.exists():
         return None
     lines = file.read_text().splitlines()
-    rows = [line.strip().split(",") for line in lines if line.strip()]
-    X = np.array([[float(v) for v in row[:-1]] for row in rows])
-    y = np.array([row[-1].strip() for row in rows])
-    return X, y
+    rows = np.array(
+        [[v.strip() for v in line.split(",")] for line in lines if line.strip()]
+    )
+    columns = []
+    for column in rows[:, :-1].T:
+        try:
+            columns.append(column.astype(float)[:, None])
+        except ValueError:
+            columns.append((column[:, None] == np.unique(column)).astype(float))
+    return np.hstack(columns), rows[:, -1]
 
 
 def load_bank_marketing(root):
