@@ -79,8 +79,8 @@ models = {
     "Crammer-Singer": lambda: RobustLossClassifier(
         "crammer_singer", tol=1e-2, max_iter=5000, random_state=0
     ),
-    "ALDR-KL (default)": lambda: RobustLossClassifier(),
-    "GCE": lambda: RobustLossClassifier("comp_sum"),
+    "ALDR-KL": lambda: RobustLossClassifier("aldr_kl"),
+    "GCE (default)": lambda: RobustLossClassifier(random_state=0),
 }
 accuracy = {name: [] for name in models}
 for rate in rates:
@@ -105,3 +105,4 @@ plt.show()
 # L2 penalty the temperature of LDR-KL only rescales ``C``; what ALDR-KL adds
 # is a temperature per sample, which softens ambiguous samples but, its
 # loss still growing linearly, does not let a confidently wrong label go.
+# That is why GCE is the default loss.
