@@ -15,13 +15,17 @@ method="prefit")`` is calibrated by
   "clean + PAC" and "clean + Mondrian", the references of the last two);
 - plain: split conformal on the noisy labels, no correction;
 - known r: ``noise_matrix=r`` (the true matrix);
-- estimated: ``noise_matrix="estimate"`` (the maximum-likelihood matrix
-  of the noisy labels given the model's probabilities taken as clean-label
-  posteriors, ``skrobust.noise.fit_transition_matrix``);
+- estimated: ``noise_matrix="estimate"`` (the lower 95% confidence bound
+  of the symmetric flip rate that makes the noisy labels most likely given
+  the model's probabilities taken as clean-label posteriors,
+  ``skrobust.noise.fit_symmetric_rate``);
+- ML matrix: ``noise_matrix`` set to the maximum-likelihood transition
+  matrix (``skrobust.noise.fit_transition_matrix``), passed as an array:
+  what "estimate" used before, for comparison;
 - confident learning: ``noise_matrix`` set to confident learning's
   estimate on the calibration probabilities
   (``skrobust.noise.estimate_transition_matrix``), passed as an array: what
-  "estimate" used before, for comparison;
+  "estimate" used before that;
 - known r + PAC: ``noise_matrix=r, guarantee="pac"`` (delta = 0.1);
 - known r + Mondrian: ``noise_matrix=r, mondrian="class"``;
 
@@ -43,11 +47,13 @@ recomputes the threshold with the target ``(1 - alpha) n`` instead of the
 library's ``(1 - alpha)(n + 1)`` (``skrobust.conformal._calibration``
 internals) and gives the oracle threshold (the clean-label LAC quantile of
 the *test* rows at exactly 1 - alpha: the smallest sets with that
-coverage). For "estimated" it gives the mean flip rate of the estimated
-matrix (1 - mean of its diagonal), also on clean calibration labels (r = 0),
-and that of confident learning's matrix.
+coverage). For the estimates it gives the mean flip rate of the matrix
+used (1 - mean of its diagonal), also on clean calibration labels (r = 0).
 
-Data: sklearn's digits and, from the data folder (``--data DIR`` or
+Data: sklearn's digits, a synthetic set of 26 classes
+(``make_classification``, 14 informative of 20 features, class_sep 1.5:
+a logistic regression of about 0.67 accuracy, like one on the letters of
+a 26-letter alphabet) and, from the data folder (``--data DIR`` or
 SKROBUST_DATA), KEEL satimage and penbased (skipped when absent).
 
     python benchmarks/conformal_noisy_calibration.py --data ../shared/data
@@ -62,7 +68,7 @@ import warnings
 import numpy as np
 from _data import data_dir, load_keel
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -77,6 +83,7 @@ from skrobust.conformal import (
 from skrobust.conformal._calibration import _segment, _threshold
 from skrobust.noise import (
     estimate_transition_matrix,
+    fit_symmetric_rate,
     fit_transition_matrix,
     symmetric_noise,
     symmetric_transition_matrix,
@@ -93,13 +100,14 @@ METHODS = {
     "plain": {},
     "known r": {"noise_matrix": "rate"},
     "estimated": {"noise_matrix": "estimate"},
+    "ML matrix": {"noise_matrix": "ml"},
     "confident learning": {"noise_matrix": "cl"},
     "clean + PAC": {"guarantee": "pac"},
     "known r + PAC": {"noise_matrix": "rate", "guarantee": "pac"},
     "clean + Mondrian": {"mondrian": "class"},
     "known r + Mondrian": {"noise_matrix": "rate", "mondrian": "class"},
 }
-ESTIMATES = ["estimated", "confident learning"]
+ESTIMATES = ["estimated", "ML matrix", "confident learning"]
 # the clean-label run whose set size a method is compared with
 REFERENCE = {
     "clean + PAC": "clean + PAC",
@@ -108,7 +116,12 @@ REFERENCE = {
     "known r + Mondrian": "clean + Mondrian",
 }
 # data set: (rows for the model, calibration rows)
-SIZES = {"digits": (500, 1000), "satimage": (2000, 2000), "penbased": (2000, 2000)}
+SIZES = {
+    "digits": (500, 1000),
+    "synthetic 26": (6000, 2000),
+    "satimage": (2000, 2000),
+    "penbased": (2000, 2000),
+}
 
 
 class StoredProba(ClassifierMixin, BaseEstimator):
@@ -133,6 +146,11 @@ class StoredProba(ClassifierMixin, BaseEstimator):
 def datasets(root):
     X, y = load_digits(return_X_y=True)
     yield "digits", X, y
+    X, y = make_classification(
+        14_000, 20, n_informative=14, n_redundant=0, n_classes=26,
+        n_clusters_per_class=1, class_sep=1.5, random_state=0,
+    )  # fmt: skip
+    yield "synthetic 26", X, y
     for name in ("satimage", "penbased"):
         if root is not None and (data := load_keel(root, name)) is not None:
             yield name, *data
@@ -209,9 +227,9 @@ def run_dataset(name, X, y, args):
             y_noisy = symmetric_noise(
                 y_pool[cal], rate, random_state=1000 * split + int(100 * rate)
             )[0]
-            cl_matrix, _ = estimate_transition_matrix(
-                np.searchsorted(classes, y_noisy), proba[cal]
-            )
+            noisy_codes = np.searchsorted(classes, y_noisy)
+            cl_matrix, _ = estimate_transition_matrix(noisy_codes, proba[cal])
+            ml_matrix = fit_transition_matrix(noisy_codes, proba[cal])
             for score, score_options in SCORES.items():
                 for method, method_options in METHODS.items():
                     options = {**score_options, **method_options}
@@ -219,11 +237,16 @@ def run_dataset(name, X, y, args):
                         options["noise_matrix"] = rate
                     elif options.get("noise_matrix") == "cl":
                         options["noise_matrix"] = cl_matrix
+                    elif options.get("noise_matrix") == "ml":
+                        options["noise_matrix"] = ml_matrix
                     y_cal = y_pool[cal] if method.startswith("clean") else y_noisy
                     results.setdefault((rate, score, method), []).append(
                         evaluate(model, options, index[cal], y_cal, *test_data, split)
                     )
-            clean_estimate = fit_transition_matrix(labels_pool[cal], proba[cal])
+            clean_rate = fit_symmetric_rate(
+                labels_pool[cal], proba[cal], confidence=0.95
+            )
+            clean_matrix = fit_transition_matrix(labels_pool[cal], proba[cal])
             finite = lac_thresholds(
                 proba[cal],
                 np.searchsorted(classes, y_noisy),
@@ -231,7 +254,7 @@ def run_dataset(name, X, y, args):
                 labels_pool[test],
                 rate,
             )
-            rows.append([*finite, 1.0 - np.diag(clean_estimate).mean()])
+            rows.append([*finite, clean_rate, 1.0 - np.diag(clean_matrix).mean()])
         diagnostics[rate] = np.mean(rows, axis=0)
     return results, diagnostics
 
@@ -301,10 +324,11 @@ def main():
     print(
         "| data | noise r | coverage (n + 1) | size (n + 1) | coverage n | size n | "
         "oracle coverage | oracle size | flip rate 'estimate', clean labels | "
-        "flip rate 'estimate', noisy labels | "
+        "flip rate ML matrix, clean labels | flip rate 'estimate', noisy labels | "
+        "flip rate ML matrix, noisy labels | "
         "flip rate confident learning, noisy labels |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, by_rate in all_diagnostics.items():
         for rate, values in by_rate.items():
             cells = " | ".join(

@@ -4,8 +4,8 @@ import numbers
 
 import numpy as np
 
-from ..noise._row_passes import label_is_top
 from ..noise._confident import _joint, check_labels_and_proba
+from ..noise._row_passes import label_is_top
 from ..utils._validation import check_option
 
 FILTERS = {

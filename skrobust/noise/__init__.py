@@ -1,7 +1,7 @@
 """Label noise: simulate it, estimate its rates, and weight losses against it."""
 
 from ._confident import confident_joint, estimate_transition_matrix
-from ._likelihood import fit_transition_matrix
+from ._likelihood import fit_symmetric_rate, fit_transition_matrix
 from ._rates import clean_label_posterior, estimate_noise_rates, importance_weights
 from ._simulate import (
     flip_labels,
@@ -17,6 +17,7 @@ __all__ = [
     "confident_joint",
     "estimate_noise_rates",
     "estimate_transition_matrix",
+    "fit_symmetric_rate",
     "fit_transition_matrix",
     "flip_labels",
     "importance_weights",

@@ -7,10 +7,12 @@ from skrobust.noise import (
     clean_label_posterior,
     estimate_noise_rates,
     estimate_transition_matrix,
+    fit_symmetric_rate,
     fit_transition_matrix,
     flip_labels,
     importance_weights,
     pair_transition_matrix,
+    symmetric_noise,
     symmetric_transition_matrix,
 )
 from skrobust.noise._correction import (
@@ -233,3 +235,23 @@ def test_fit_transition_matrix_checks_its_input():
         fit_transition_matrix(np.full(100, 5), proba)
     fit_transition_matrix(true, proba)
     np.testing.assert_array_equal(proba, before)
+
+
+def test_fit_symmetric_rate_maximises_the_likelihood_and_bounds_it_below():
+    proba, true = _clean_probabilities(5000, 5, 2)
+    noisy, _ = symmetric_noise(true, 0.25, random_state=0)
+    own = proba[np.arange(len(noisy)), noisy]
+    grid = np.linspace(0, 0.79, 7901)
+    log_likelihood = np.log((1 - grid * 5 / 4) * own[:, None] + grid / 4).sum(axis=0)
+    rate = fit_symmetric_rate(noisy, proba)
+    assert abs(rate - grid[log_likelihood.argmax()]) <= 2e-4
+    assert abs(rate - 0.25) < 0.03
+    lower = fit_symmetric_rate(noisy, proba, confidence=0.95)
+    assert 0.2 < lower < rate
+    # the bound's log-likelihood is chi2_1(0.9) / 2 below the maximum
+    at = np.log((1 - lower * 5 / 4) * own + lower / 4).sum()
+    assert log_likelihood.max() - at == pytest.approx(1.3527, abs=1e-3)
+    # labels drawn from the probabilities themselves: the bound is 0
+    assert fit_symmetric_rate(true, proba, confidence=0.95) == 0.0
+    with pytest.raises(ValueError, match="confidence"):
+        fit_symmetric_rate(noisy, proba, confidence=1.0)
