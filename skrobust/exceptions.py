@@ -1,6 +1,6 @@
 """Warnings and errors specific to skrobust."""
 
-__all__ = ["InconsistentVersionWarning"]
+__all__ = ["CalibrationSizeWarning", "InconsistentVersionWarning"]
 
 
 class InconsistentVersionWarning(UserWarning):
@@ -64,3 +64,32 @@ class InconsistentVersionWarning(UserWarning):
             "change its predictions; refit it, or load it under skrobust "
             f"{self.original_skrobust_version}."
         )
+
+
+class CalibrationSizeWarning(UserWarning):
+    """Warning that a calibration set is too small for the requested level.
+
+    Split conformal prediction keeps a class when its score is at most the
+    ``ceil((n + 1)(1 - alpha))``-th smallest of ``n`` calibration scores;
+    when that rank exceeds ``n`` (``alpha < 1 / (n + 1)``, or the stricter
+    needs of the PAC guarantee, poisoning or a noise correction) no finite
+    threshold has the guarantee, and the conformal answer is the full label
+    set: every p-value is at least ``1 / (n + 1)``. The sets then hold every
+    class, and this warning names the calibration set, its size and the
+    size the level needs.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sklearn.datasets import load_iris
+    >>> from skrobust.conformal import ConformalClassifier
+    >>> from skrobust.exceptions import CalibrationSizeWarning
+    >>> X, y = load_iris(return_X_y=True)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     clf = ConformalClassifier(alpha=0.005, random_state=0).fit(X, y)
+    >>> any(issubclass(w.category, CalibrationSizeWarning) for w in caught)
+    True
+    >>> bool(clf.predict_set(X[:3]).all())  # every class in every set
+    True
+    """

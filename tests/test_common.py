@@ -13,12 +13,6 @@ CHECK_PARAMS = {
     # checks' rank-deficient kernels (duplicate all-zero rows), where SMO crawls
     "RobustSVC": {"tol": 1e-8},
     "RobustLossClassifier": {"tol": 1e-10},
-    # the checks fit on as few as 10 rows, 3 of them calibration rows; alpha=0.5
-    # needs 1 calibration row for a finite threshold (alpha=0.1 needs 9)
-    "ConformalMultiLabelClassifier": {"alpha": 0.5},
-    # the checks fit on 10 to 30 rows; a conformal threshold at alpha = 0.1
-    # needs 9 calibration rows, so check with a calibration set that exists
-    "ConformalClassifier": {"alpha": 0.4, "calibration_size": 0.5},
     # three candidates fitted on each fold: two folds keep the checks quick
     "LLPClassifier": {"cv": 2},
 }

@@ -34,11 +34,13 @@ estimate need not be monotone), reaches a target ``tau``.
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._quantile import check_rank, conformal_rank
+from ..exceptions import CalibrationSizeWarning
+from ._quantile import conformal_rank, warn_if_too_few
 
 
 @dataclass
@@ -106,11 +108,14 @@ def _hoeffding_margin(width, n, n_events, delta):
     return width * math.sqrt(math.log(n_events / delta) / (2.0 * n))
 
 
-def _too_few(name, n_seg, alpha):
-    return ValueError(
+def _warn_too_few(name, n_seg, alpha):
+    warnings.warn(
         f"{name} has {n_seg} samples: too few for alpha={alpha:g} with the "
-        "noise correction (its coverage target exceeds what the data can show). "
-        "Use more calibration data or a larger alpha."
+        "noise correction (its coverage target exceeds what the data can "
+        "show), so the prediction sets hold every class. Use more calibration "
+        "data or a larger alpha.",
+        CalibrationSizeWarning,
+        stacklevel=2,
     )
 
 
@@ -132,7 +137,9 @@ def _noisy_thresholds(scores, weights, n_seg, n_eff, column, W, alphas, settings
         for a in alphas:
             tau = (1.0 - a) * (n_eff + 1.0) + shift
             if tau > n_eff:
-                raise _too_few(name, n_seg, a)
+                _warn_too_few(name, n_seg, a)
+                thresholds.append(np.inf)
+                continue
             thresholds.append(_threshold(sorted_scores, counts, tau))
         return sorted_scores, counts, thresholds
     raw = _cumulative_at(sorted_scores, scores, weights, grid)
@@ -153,7 +160,9 @@ def _noisy_thresholds(scores, weights, n_seg, n_eff, column, W, alphas, settings
         tau = (1 - a) * (n_eff + n_seg * margin_share) + n_seg * margin_count + shift
         index = np.searchsorted(np.maximum.accumulate(raw), tau, side="left")
         if tau > n_eff or index >= grid.shape[0]:
-            raise _too_few(name, n_seg, a)
+            _warn_too_few(name, n_seg, a)
+            thresholds.append(np.inf)
+            continue
         thresholds.append(grid[index])
     return sorted_scores, counts, thresholds
 
@@ -179,7 +188,7 @@ def _clean_tau(n, alpha, guarantee, delta, n_poisoned, class_conditional, what):
         rank = conformal_rank(
             n, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
         )
-    check_rank(
+    warn_if_too_few(
         rank,
         n,
         alpha,

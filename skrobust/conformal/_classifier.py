@@ -35,7 +35,7 @@ from ..noise._simulate import _check_transition_matrix
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_option
 from ._calibration import calibrate, pvalues_from_counts
-from ._quantile import check_alpha, check_guarantee, check_rank, conformal_rank
+from ._quantile import check_alpha, check_guarantee, conformal_rank, warn_if_too_few
 from ._scores import SCORES, ScoreFunction
 
 # the one-sided level of the lower bound on the flip rate of noise_matrix="estimate"
@@ -173,6 +173,9 @@ class ConformalClassifier(
         The calibration-label transition matrix used.
     raps_lambda_, raps_k_ : float, int
         The RAPS parameters used.
+    alpha_ : float or ndarray of shape (n_alphas,)
+        The level(s) the sets were calibrated for, as ``alpha`` was at
+        ``fit``: ``predict_set`` uses them, whatever ``alpha`` says now.
     n_calibration_ : int
         Number of samples the thresholds were computed from.
     n_features_in_ : int
@@ -424,6 +427,7 @@ class ConformalClassifier(
         self : ConformalClassifier
         """
         alphas = self._check_params()
+        self.alpha_ = float(alphas[0]) if np.ndim(self.alpha) == 0 else alphas
         estimator = self._base_estimator()
         if y is None:
             raise ValueError(
@@ -598,7 +602,7 @@ class ConformalClassifier(
         n_eff = sum(cal.n_eff for cal in self.fold_calibrations_)
         for alpha in alphas:
             for g, j in zip(*np.nonzero(n_eff == n_eff.min()), strict=True):
-                check_rank(
+                warn_if_too_few(
                     conformal_rank(int(n_eff[g, j]), alpha),
                     int(n_eff[g, j]),
                     alpha,
@@ -722,14 +726,14 @@ class ConformalClassifier(
         return self._sets(X, self._fold_probas(X))
 
     def _sets(self, X, fold_probas):
-        alphas = check_alpha(self.alpha)
+        alphas = check_alpha(self.alpha_)
         if self.method == "cross":
             self._check_pvalues_defined()
             sets = self._pvalues(X, fold_probas)[:, :, None] > alphas
         else:
             groups = self._row_groups(X)
             sets = self.score_function_.sets(fold_probas[0], self.thresholds_, groups)
-        return sets[:, :, 0] if np.ndim(self.alpha) == 0 else sets
+        return sets[:, :, 0] if np.ndim(self.alpha_) == 0 else sets
 
     def _predict_all(self, X):
         """``predict``, ``predict_proba`` and ``predict_set`` of ``X`` from one

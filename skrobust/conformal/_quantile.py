@@ -19,9 +19,12 @@ sets the guarantee:
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 from scipy.stats import binom
+
+from ..exceptions import CalibrationSizeWarning
 
 
 def check_alpha(alpha):
@@ -66,7 +69,7 @@ def conformal_rank(n, alpha, *, guarantee="marginal", delta=0.1, n_poisoned=0):
     """The 1-based rank of the calibration score that is the threshold.
 
     The result may exceed ``n``: the calibration set is then too small for
-    the request (see :func:`check_rank`).
+    the request (see :func:`warn_if_too_few`).
     """
     if guarantee == "marginal":
         # round() first: (n + 1) * (1 - alpha) is often an integer spoilt by
@@ -104,14 +107,21 @@ def minimum_calibration_size(alpha, *, guarantee="marginal", delta=0.1, n_poison
     return high
 
 
-def check_rank(rank, n, alpha, *, what="the calibration set", **guarantee):
-    """Raise a ValueError saying how many calibration samples are needed."""
-    if rank > n:
-        needed = minimum_calibration_size(alpha, **guarantee)
-        raise ValueError(
-            f"{what} has {n} samples; alpha={alpha:g} needs at least {needed} "
-            "for a finite threshold. Use more calibration data or a larger alpha."
-        )
+def warn_if_too_few(rank, n, alpha, *, what="the calibration set", **guarantee):
+    """Warn that the sets hold every class when the threshold's ``rank``
+    exceeds the ``n`` calibration scores; return whether it does."""
+    if rank <= n:
+        return False
+    needed = minimum_calibration_size(alpha, **guarantee)
+    warnings.warn(
+        f"{what} has {n} samples; alpha={alpha:g} needs at least {needed} for a "
+        "finite threshold, so the prediction sets hold every class (every "
+        "conformal p-value is at least 1/(n + 1)). Use more calibration data "
+        "or a larger alpha.",
+        CalibrationSizeWarning,
+        stacklevel=2,
+    )
+    return True
 
 
 def conformal_threshold(
@@ -157,7 +167,7 @@ def conformal_threshold(
     rank = conformal_rank(
         n, alpha, guarantee=guarantee, delta=delta, n_poisoned=n_poisoned
     )
-    check_rank(
+    too_few = warn_if_too_few(
         rank,
         n,
         alpha,
@@ -166,4 +176,4 @@ def conformal_threshold(
         delta=delta,
         n_poisoned=n_poisoned,
     )
-    return np.partition(scores, rank - 1)[rank - 1]
+    return np.inf if too_few else np.partition(scores, rank - 1)[rank - 1]

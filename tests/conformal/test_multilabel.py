@@ -19,6 +19,7 @@ from sklearn.svm import LinearSVC
 
 from skrobust.conformal import ConformalMultiLabelClassifier, label_set_coverage
 from skrobust.conformal._quantile import conformal_threshold
+from skrobust.exceptions import CalibrationSizeWarning
 
 
 class _GivenProbabilities(ClassifierMixin, BaseEstimator):
@@ -302,9 +303,12 @@ def test_bad_input_raises_clear_errors(text_like):
         ConformalMultiLabelClassifier(**prefit).fit(X_cal, Y_cal * (1 + Y_cal[:, :1]))
     with pytest.raises(ValueError, match="Only binary classification is supported"):
         ConformalMultiLabelClassifier(**prefit).fit(X_cal, Y_cal.sum(axis=1))
-    with pytest.raises(ValueError, match=r"has 5 samples; alpha=0.1 needs at least 9"):
-        ConformalMultiLabelClassifier(**prefit).fit(X_cal[:5], Y_cal[:5])
-    with pytest.raises(ValueError, match=r"calibration_size=0.02\) has 4 samples"):
+    with pytest.warns(
+        CalibrationSizeWarning, match=r"has 5 samples; alpha=0.1 needs at least 9"
+    ):
+        small = ConformalMultiLabelClassifier(**prefit).fit(X_cal[:5], Y_cal[:5])
+    assert np.isinf(small.threshold_)  # every label set
+    with pytest.warns(CalibrationSizeWarning, match=r"calibration_size=0.02\) has 4"):
         ConformalMultiLabelClassifier(model, calibration_size=0.02).fit(X_cal, Y_cal)
     with pytest.raises(TypeError, match="LinearSVC has no predict_proba"):
         ConformalMultiLabelClassifier(LinearSVC()).fit(X_cal, Y_cal)
