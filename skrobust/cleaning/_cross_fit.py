@@ -3,9 +3,9 @@
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 
+from ..utils._proba import scores_to_proba
 from ..utils._validation import check_option
 
 
@@ -40,8 +40,9 @@ def cross_val_proba(
         splitter.
     method : {"auto", "predict_proba", "decision_function"}, default="auto"
         How the held-out fold is scored. "decision_function" turns the
-        scores into probabilities by a softmax (a logistic function for two
-        classes): they keep the ranking, not a calibration. "auto" takes
+        scores into probabilities (a softmax; for two classes the logistic
+        function of the score, as ``LogisticRegression``'s):
+        they keep the ranking, not a calibration. "auto" takes
         ``predict_proba`` when the estimator has it.
     sample_weight : array-like of shape (n_samples,), default=None
         Passed to the estimator's ``fit``.
@@ -87,6 +88,4 @@ def cross_val_proba(
     )
     if method == "predict_proba":
         return out
-    if out.ndim == 1:
-        out = np.column_stack([-out, out]) / 2.0
-    return softmax(out.astype(float))
+    return scores_to_proba(out)

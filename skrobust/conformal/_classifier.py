@@ -21,7 +21,6 @@ from sklearn.utils._metadata_requests import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _num_samples,
@@ -33,6 +32,7 @@ from sklearn.utils.validation import (
 from ..noise import fit_symmetric_rate, symmetric_transition_matrix
 from ..noise._simulate import _check_transition_matrix
 from ..utils._persistence import PickleVersionMixin
+from ..utils._proba import scores_to_proba
 from ..utils._validation import check_option
 from ._calibration import calibrate, pvalues_from_counts
 from ._quantile import check_alpha, check_guarantee, conformal_rank, warn_if_too_few
@@ -48,14 +48,11 @@ _RAPS_TUNING_SHARE = 0.2
 def model_proba(estimator, X, classes):
     """Class probabilities of a fitted classifier in the column order of
     ``classes`` (zero for a class the model never saw); a decision function
-    goes through a softmax (a logistic function for two classes)."""
+    goes through :func:`~skrobust.utils._proba.scores_to_proba`."""
     if hasattr(estimator, "predict_proba"):
         proba = np.asarray(estimator.predict_proba(X), dtype=float)
     else:
-        scores = np.asarray(estimator.decision_function(X), dtype=float)
-        if scores.ndim == 1:
-            scores = np.column_stack([-scores, scores])
-        proba = softmax(scores)
+        proba = scores_to_proba(estimator.decision_function(X))
     model_classes = np.asarray(estimator.classes_)
     if model_classes.shape[0] == classes.shape[0] and np.all(model_classes == classes):
         return np.ascontiguousarray(proba)

@@ -14,7 +14,6 @@ import numbers
 import numpy as np
 from joblib import Parallel
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils.extmath import softmax
 
 from ..noise._confident import estimate_transition_matrix
 from ..noise._correction import (
@@ -24,6 +23,7 @@ from ..noise._correction import (
     ovr_noise_rates,
 )
 from ..noise._rates import MAX_RATE
+from ..utils._proba import scores_to_proba
 
 # The first scoring round of the noise correction fits C times each of these
 # factors out of fold and keeps the most accurate on the noisy labels: a model
@@ -120,7 +120,9 @@ class NoiseCorrectionMixin:
                 # noise): estimate the whole matrix, then derive them
                 # confident learning, on the scores' softmax as probabilities
                 self.transition_matrix_, _ = estimate_transition_matrix(
-                    training.y, softmax(scores), sample_weight=training.sample_weight
+                    training.y,
+                    scores_to_proba(scores),
+                    sample_weight=training.sample_weight,
                 )
                 rates = ovr_noise_rates(self.transition_matrix_, noisy_prior)
                 rates = np.clip(rates, 0.0, MAX_RATE)

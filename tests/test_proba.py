@@ -1,0 +1,34 @@
+"""The one formula from decision scores to probabilities."""
+
+import numpy as np
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
+
+from skrobust.cleaning import cross_val_proba
+from skrobust.conformal._classifier import model_proba
+from skrobust.utils._proba import scores_to_proba
+
+
+def test_scores_to_proba_is_logistic_regression_s_own_link():
+    for n_classes in (2, 4):
+        X, y = make_classification(300, 6, n_informative=4, n_classes=n_classes,
+                                   random_state=0)  # fmt: skip
+        model = LogisticRegression().fit(X, y)
+        np.testing.assert_allclose(
+            scores_to_proba(model.decision_function(X)), model.predict_proba(X),
+            rtol=1e-12, atol=1e-15,
+        )  # fmt: skip
+
+
+def test_conformal_and_cleaning_turn_scores_into_the_same_probabilities():
+    X, y = make_classification(300, 6, random_state=1)
+    svm = LinearSVC().fit(X, y)
+    expected = scores_to_proba(svm.decision_function(X))
+    np.testing.assert_allclose(model_proba(svm, X, svm.classes_), expected)
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    scores = cross_val_predict(LinearSVC(), X, y, cv=folds, method="decision_function")
+    np.testing.assert_allclose(
+        cross_val_proba(LinearSVC(), X, y, random_state=0), scores_to_proba(scores)
+    )
