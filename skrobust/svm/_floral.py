@@ -1,6 +1,7 @@
 """FloralSVC: kernel SVM trained against an adversary that flips its labels."""
 
 import numbers
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -29,7 +30,7 @@ from ._kernel_functions import KernelSVMMixin
 
 # the plain SVMs among the candidates of selection="validation": C times these
 _SVM_C_SCALES = (1.0, 0.1, 10.0)
-# neighbours whose labels vote on each held-out label (holdout_labels="neighbours")
+# neighbours whose labels vote on each held-out label (holdout_labels="neighbors")
 _N_NEIGHBOURS = 10
 # on a held-out share, candidates this close to the best weighted accuracy
 # count as equally accurate (a hundred or so partly poisoned labels cannot
@@ -82,7 +83,7 @@ class FloralSVC(
     iterates. Without trusted labels a held-out ``validation_fraction`` of the
     given data, whose labels may be poisoned too, chooses at ``gamma``
     alone. On those, each label counts with the estimated probability that
-    it is right (``holdout_labels="neighbours"``: class-conditional flip
+    it is right (``holdout_labels="neighbors"``: class-conditional flip
     rates fitted to the vote of each held-out row's 10 nearest neighbours
     among the other training rows, as
     :func:`skrobust.noise.clean_label_posterior` does), so that labels their
@@ -122,15 +123,15 @@ class FloralSVC(
         Share of ``(X, y)`` held out (stratified, seeded by
         ``random_state``) when ``selection="validation"`` and no
         ``X_val, y_val`` are given; the game then plays on the rest.
-    holdout_labels : {"neighbours", "posterior", "given"}, \
-            default="neighbours"
+    holdout_labels : {"neighbors", "posterior", "given"}, \
+            default="neighbors"
         How the held-out share's labels score a candidate (without
         ``X_val, y_val``): weighted by the estimated probability that each
         is right (for the accuracy and for the hinge loss that breaks its
         ties, each label counts as the other one with the remaining
         probability), or taken at face value ("given"). The probability
         comes from flip rates fitted to a score of each held-out row:
-        "neighbours", the (sample-weighted) share of its 10 nearest
+        "neighbors", the (sample-weighted) share of its 10 nearest
         training rows (Euclidean in the input space; the kernel's distance
         for a precomputed kernel) that carry its label; "posterior", the
         plain SVM's decision value.
@@ -256,7 +257,7 @@ class FloralSVC(
         n_rounds=2001,
         selection="validation",
         validation_fraction=0.2,
-        holdout_labels="neighbours",
+        holdout_labels="neighbors",
         eval_every=50,
         gamma_scales=(1.0, 0.5, 2.0),
         corrected_svm=True,
@@ -344,7 +345,7 @@ class FloralSVC(
             X_val = X[np.ix_(held_out, rows)] if spec.precomputed else X[held_out]
             validation = (X_val, y_encoded[held_out])
             held_out_weight = sample_weight[held_out]
-            if self.holdout_labels == "neighbours":
+            if self._holdout_labels() == "neighbors":
                 nearest = _nearest_others(X, spec.precomputed, held_out)
         k = check_budget(self.budget, len(rows))
         nystroem_seed = None
@@ -455,14 +456,30 @@ class FloralSVC(
             )
         return scores.ravel() if scores.shape[1] == 1 else scores
 
+    def _holdout_labels(self):
+        """``holdout_labels``, the old spelling mapped to the new."""
+        return (
+            "neighbors" if self.holdout_labels == "neighbours" else self.holdout_labels
+        )
+
     def _check_params(self):
         check_positive_scalar(self.C, "C")
         check_positive_scalar(self.learning_rate, "learning_rate")
         check_positive_int(self.n_rounds, "n_rounds")
         check_option(self.selection, "selection", {"validation", "last"})
         check_option(
-            self.holdout_labels, "holdout_labels", {"neighbours", "posterior", "given"}
+            self.holdout_labels,
+            "holdout_labels",
+            {"neighbors", "neighbours", "posterior", "given"},
         )
+        if self.holdout_labels == "neighbours":
+            warnings.warn(
+                'holdout_labels="neighbours" was renamed "neighbors" in 0.1 (the '
+                "spelling of scikit-learn's n_neighbors) and will be refused in "
+                '0.3; pass "neighbors".',
+                FutureWarning,
+                stacklevel=3,
+            )
         check_positive_int(self.eval_every, "eval_every")
         if not isinstance(self.corrected_svm, bool | np.bool_):
             raise TypeError(
@@ -641,7 +658,7 @@ class FloralSVC(
         rates = np.zeros(2)
         if votes is not None:
             right, rates = _label_posteriors(y_val > 0, votes, weight)
-        elif held_out and self.holdout_labels == "posterior":
+        elif held_out and self._holdout_labels() == "posterior":
             right, rates = _label_posteriors(
                 y_val > 0, validation_scores(candidates[0]), weight
             )

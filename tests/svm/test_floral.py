@@ -417,3 +417,12 @@ def test_a_weightless_held_out_share_keeps_the_plain_svm(moons):
         )
     assert model.selected_round_[0] == 0
     assert not np.isin(held_out, model.support_).any()
+
+
+def test_old_spelling_of_neighbors_warns_and_fits_the_same_model():
+    X, y = make_moons(200, noise=0.2, random_state=0)
+    new = FloralSVC(n_rounds=51, holdout_labels="neighbors", random_state=0).fit(X, y)
+    with pytest.warns(FutureWarning, match='renamed "neighbors"'):
+        old = FloralSVC(n_rounds=51, holdout_labels="neighbours", random_state=0)
+        old.fit(X, y)
+    np.testing.assert_array_equal(old.decision_function(X), new.decision_function(X))
