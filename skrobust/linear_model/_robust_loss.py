@@ -77,13 +77,13 @@ class RobustLossClassifier(
     - ``"aldr_kl"``: adaptive label-distributionally robust loss
       (Zhu, Ying & Yang, 2023). Each sample is scored against the worst
       label distribution near the uniform one, at its own temperature
-      ``lam_i`` in ``[temperature * (1 - 1/alpha), temperature]``: samples
+      ``lam_i`` in ``[temperature * (1 - 1/adaptivity), temperature]``: samples
       the model is unsure of get the high temperature, where the loss is
       nearly linear and bounded in its pull (as the symmetric losses that
       tolerate label noise), confident ones the lower temperature, where it
       approaches the multi-class hinge. ``lam_i`` maximises
       ``lam * log(mean_k exp(z_k / lam)) - a/2 (lam - temperature)^2`` with
-      ``a = alpha * log(K) / temperature``.
+      ``a = adaptivity * log(K) / temperature``.
     - ``"ldr_kl"``: the same at a fixed temperature ``lam = temperature``;
       ``lam * log(mean_k exp(z_k / lam))``.
     - ``"log_loss"``: cross-entropy, the optimum of
@@ -109,9 +109,10 @@ default="comp_sum"
         Small temperatures approach the hinge, large ones a linear loss.
     margin : float, default=0.1
         The margin ``c`` of LDR-KL and ALDR-KL (>= 0).
-    alpha : float, default=2.0
+    adaptivity : float, default=2.0
         ALDR-KL's adaptivity (> 1): the per-sample temperature ranges over
-        ``[temperature * (1 - 1/alpha), temperature]``.
+        ``[temperature * (1 - 1/adaptivity), temperature]`` (the paper's
+        ``alpha``).
     tau : float, default=1.7
         The comp-sum parameter, in [0, 2]; 1.7 is GCE with ``q = 0.7``.
     fit_intercept : bool, default=True
@@ -149,6 +150,10 @@ default="comp_sum"
     random_state : int, RandomState instance or None, default=None
         Order of the dual solver's coordinate sweeps, and the folds of
         ``init="auto"``.
+    alpha : float, default="deprecated"
+        Renamed ``adaptivity`` in 0.1 (``alpha`` is the miscoverage level
+        elsewhere in skrobust); still accepted, with a ``FutureWarning``,
+        until 0.3.
 
     Attributes
     ----------
@@ -188,7 +193,8 @@ default="comp_sum"
     optimality condition found by a safeguarded Newton iteration; the
     objective in the temperature is concave, so the root is the maximiser,
     whenever a sample's score differences span less than
-    ``2 * temperature * sqrt(alpha * log(K) * (1 - 1/alpha) ** 3)`` (15 for
+    ``2 * temperature * sqrt(a * log(K) * (1 - 1/a) ** 3)``, ``a`` the
+    adaptivity (15 for
     the defaults and ten classes); beyond that the search returns a local
     maximiser.
 
@@ -225,7 +231,7 @@ default="comp_sum"
         C=1.0,
         temperature=10.0,
         margin=0.1,
-        alpha=2.0,
+        adaptivity=2.0,
         tau=1.7,
         fit_intercept=True,
         intercept_scaling=1.0,
@@ -235,12 +241,13 @@ default="comp_sum"
         init="auto",
         warm_start=False,
         random_state=None,
+        alpha="deprecated",
     ):
         self.loss = loss
         self.C = C
         self.temperature = temperature
         self.margin = margin
-        self.alpha = alpha
+        self.adaptivity = adaptivity
         self.tau = tau
         self.fit_intercept = fit_intercept
         self.intercept_scaling = intercept_scaling
@@ -248,6 +255,7 @@ default="comp_sum"
         self.tol = tol
         self.max_iter = max_iter
         self.init = init
+        self.alpha = alpha
         self.warm_start = warm_start
         self.random_state = random_state
 
@@ -394,10 +402,19 @@ default="comp_sum"
             raise ValueError(
                 f"margin must be a finite number >= 0, got {self.margin!r}."
             )
-        if not isinstance(self.alpha, numbers.Real) or not 1 < self.alpha < np.inf:
+        adaptivity = self._adaptivity()
+        if adaptivity is not self.adaptivity:
+            warnings.warn(
+                "alpha was renamed adaptivity in 0.1 and will be removed in 0.3; "
+                "pass adaptivity.",
+                FutureWarning,
+                stacklevel=3,
+            )
+        if not isinstance(adaptivity, numbers.Real) or not 1 < adaptivity < np.inf:
             raise ValueError(
-                f"alpha must be a finite number > 1, got {self.alpha!r}: the "
-                "temperatures range over [temperature * (1 - 1/alpha), temperature]."
+                f"adaptivity must be a finite number > 1, got {adaptivity!r}: the "
+                "temperatures range over [temperature * (1 - 1/adaptivity), "
+                "temperature]."
             )
         if not isinstance(self.tau, numbers.Real) or not 0 <= self.tau <= 2:
             raise ValueError(f"tau must be in [0, 2], got {self.tau!r}.")
@@ -409,10 +426,15 @@ default="comp_sum"
         check_positive_scalar(self.tol, "tol")
         check_positive_int(self.max_iter, "max_iter")
 
+    def _adaptivity(self):
+        """``adaptivity``, or the deprecated ``alpha`` when it was given."""
+        unset = isinstance(self.alpha, str) and self.alpha == "deprecated"
+        return self.adaptivity if unset else self.alpha
+
     def _fit_primal(self, X, y, weights, n_classes, code, start, temperatures=False):
         """``(W, n_iter, converged)`` of the smooth loss ``code`` from
         ``start`` (and the per-sample temperatures if asked)."""
-        loss = (code, self.margin, self.temperature, self.alpha, self.tau)
+        loss = (code, self.margin, self.temperature, self._adaptivity(), self.tau)
         W, n_iter, converged, temps = fit_multiclass_primal(
             X, y, weights, n_classes, loss, self.C, self.fit_intercept, self.tol,
             self.max_iter, start,

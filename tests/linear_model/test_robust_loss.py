@@ -204,7 +204,7 @@ def test_class_weight_equals_repeated_rows():
         ({"temperature": -1.0}, ValueError, "temperature"),
         ({"tau": 2.5}, ValueError, r"tau must be in \[0, 2\]"),
         ({"tau": -0.1}, ValueError, r"tau must be in \[0, 2\]"),
-        ({"alpha": 1.0}, ValueError, "alpha must be"),
+        ({"adaptivity": 1.0}, ValueError, "adaptivity must be"),
         ({"margin": -0.1}, ValueError, "margin must be"),
         ({"C": 0}, ValueError, "C must be"),
         ({"max_iter": 0}, ValueError, "max_iter"),
@@ -231,3 +231,13 @@ def test_predict_needs_the_training_features(multiclass):
     model = RobustLossClassifier().fit(X, y)
     with pytest.raises(ValueError, match="features"):
         model.predict(X[:, :5])
+
+
+def test_alpha_is_the_deprecated_name_of_adaptivity(multiclass):
+    X, y = multiclass
+    new = RobustLossClassifier("aldr_kl", adaptivity=3.0).fit(X, y)
+    with pytest.warns(FutureWarning, match="alpha was renamed adaptivity"):
+        old = RobustLossClassifier("aldr_kl", alpha=3.0).fit(X, y)
+    np.testing.assert_array_equal(old.coef_, new.coef_)
+    default = RobustLossClassifier("aldr_kl").fit(X, y)
+    assert not np.array_equal(default.coef_, new.coef_)
