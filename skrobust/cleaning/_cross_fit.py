@@ -2,9 +2,10 @@
 
 import numpy as np
 from sklearn.base import clone, is_classifier
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import cross_val_predict
 from sklearn.utils.multiclass import check_classification_targets
 
+from ..utils._folds import stratified_folds
 from ..utils._proba import scores_to_proba
 from ..utils._validation import check_option
 
@@ -80,8 +81,7 @@ def cross_val_proba(
             if hasattr(estimator, "predict_proba")
             else ("decision_function")
         )
-    if isinstance(cv, int):
-        cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    cv = stratified_folds(cv, y, random_state)
     params = None if sample_weight is None else {"sample_weight": sample_weight}
     out = cross_val_predict(
         clone(estimator), X, y, cv=cv, n_jobs=n_jobs, params=params, method=method

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, check_cv, train_test_split
+from sklearn.model_selection import train_test_split
 from sklearn.utils import (
     _safe_indexing,
     assert_all_finite,
@@ -31,6 +31,7 @@ from sklearn.utils.validation import (
 
 from ..noise import fit_symmetric_rate, symmetric_transition_matrix
 from ..noise._simulate import _check_transition_matrix
+from ..utils._folds import stratified_folds
 from ..utils._persistence import PickleVersionMixin
 from ..utils._proba import scores_to_proba
 from ..utils._validation import check_option
@@ -560,10 +561,7 @@ class ConformalClassifier(
         self.n_calibration_ = len(labels)
 
     def _fit_cross(self, X, y, alphas, estimator, routed):
-        cv = check_cv(self.cv, y, classifier=True)
-        if isinstance(self.cv, numbers.Integral):
-            cv = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
-        folds = list(cv.split(X, y))
+        folds = list(stratified_folds(self.cv, y, self.random_state).split(X, y))
         n_samples = len(y)
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(

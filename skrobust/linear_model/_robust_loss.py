@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedKFold
 from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
 from sklearn.utils.class_weight import compute_class_weight
@@ -25,6 +24,7 @@ from .._kernels.multiclass_losses import (
 )
 from .._kernels.multiclass_primal import fit_multiclass_primal
 from .._kernels.rows import as_triple
+from ..utils._folds import stratified_folds
 from ..utils._linear import LinearScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
@@ -451,9 +451,7 @@ default="comp_sum"
         n_splits = min(3, np.bincount(y, minlength=n_classes).min())
         if n_splits < 2:
             return "log_loss"
-        folds = StratifiedKFold(
-            n_splits, shuffle=True, random_state=self.random_state
-        ).split(X, y)
+        folds = stratified_folds(n_splits, y, self.random_state).split(X, y)
         hits = {"zeros": 0.0, "log_loss": 0.0}
         zeros = np.zeros((n_classes, X.shape[1] + 1))
         for train, test in folds:

@@ -9,11 +9,8 @@ charges a sample's own label ``C * posterior`` and the opposite label
 (``_out_of_fold_scores``); this module supplies everything else.
 """
 
-import numbers
-
 import numpy as np
 from joblib import Parallel
-from sklearn.model_selection import StratifiedKFold, check_cv
 
 from ..noise._confident import estimate_transition_matrix
 from ..noise._correction import (
@@ -23,6 +20,7 @@ from ..noise._correction import (
     ovr_noise_rates,
 )
 from ..noise._rates import MAX_RATE
+from ..utils._folds import stratified_folds
 from ..utils._proba import scores_to_proba
 
 # The first scoring round of the noise correction fits C times each of these
@@ -109,7 +107,7 @@ class NoiseCorrectionMixin:
         if not isinstance(transition, str):
             rates = check_ovr_rates(ovr_noise_rates(transition, noisy_prior))
             self.transition_matrix_ = transition
-        folds = self._folds(training, counts.min())
+        folds = self._folds(training)
         posteriors = None
         for _ in range(SCORING_ROUNDS):
             factors = SCORER_C_FACTORS if posteriors is None else (1.0,)
@@ -136,15 +134,10 @@ class NoiseCorrectionMixin:
             )
         return posteriors, rates
 
-    def _folds(self, training, smallest_class):
-        if isinstance(self.cv, numbers.Integral):
-            splitter = StratifiedKFold(
-                n_splits=min(self.cv, smallest_class),
-                shuffle=True,
-                random_state=training.seed,
-            )
-        else:
-            splitter = check_cv(self.cv, training.y, classifier=True)
+    def _folds(self, training):
+        splitter = stratified_folds(
+            self.cv, training.y, training.seed, cap_by_class=True
+        )
         return list(splitter.split(training.X, training.y))
 
     def _out_of_fold_scores(self, training, posteriors, folds, C):

@@ -1,4 +1,5 @@
-"""The one formula from decision scores to probabilities."""
+"""The one formula from decision scores to probabilities, and the one way
+to make folds."""
 
 import numpy as np
 from sklearn.datasets import make_classification
@@ -32,3 +33,14 @@ def test_conformal_and_cleaning_turn_scores_into_the_same_probabilities():
     np.testing.assert_allclose(
         cross_val_proba(LinearSVC(), X, y, random_state=0), scores_to_proba(scores)
     )
+
+
+def test_an_integer_cv_of_any_integer_type_shuffles_with_the_seed():
+    X, y = make_classification(200, 6, random_state=2)
+    python_int = cross_val_proba(LogisticRegression(), X, y, cv=5, random_state=3)
+    numpy_int = cross_val_proba(
+        LogisticRegression(), X, y, cv=np.int64(5), random_state=3
+    )
+    np.testing.assert_array_equal(numpy_int, python_int)
+    unshuffled = cross_val_proba(LogisticRegression(), X, y, cv=StratifiedKFold(5))
+    assert not np.array_equal(python_int, unshuffled)
