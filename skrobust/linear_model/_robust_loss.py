@@ -1,14 +1,15 @@
 """RobustLossClassifier: a multi-class linear model trained with robust losses."""
 
 import functools
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import softmax
 from sklearn.utils.multiclass import check_classification_targets
@@ -28,9 +29,6 @@ from ..utils._folds import stratified_folds
 from ..utils._linear import LinearScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
-    check_option,
-    check_positive_int,
-    check_positive_scalar,
     check_sample_weight,
 )
 
@@ -224,6 +222,27 @@ default="comp_sum"
     True
     """
 
+    _parameter_constraints: dict = {
+        "loss": [StrOptions(set(LOSSES))],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "margin": [Interval(Real, 0, None, closed="left")],
+        "adaptivity": [Interval(Real, 1, None, closed="neither")],
+        "tau": [Interval(Real, 0, 2, closed="both")],
+        "fit_intercept": ["boolean"],
+        "intercept_scaling": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions({"auto", "zeros", "log_loss"})],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "alpha": [
+            Interval(Real, 1, None, closed="neither"),
+            Hidden(StrOptions({"deprecated"})),
+        ],
+    }
+
     def __init__(
         self,
         loss="comp_sum",
@@ -259,6 +278,7 @@ default="comp_sum"
         self.warm_start = warm_start
         self.random_state = random_state
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
 
@@ -394,37 +414,15 @@ default="comp_sum"
         return scores
 
     def _check_params(self):
-        check_option(self.loss, "loss", set(LOSSES))
-        check_option(self.init, "init", {"auto", "zeros", "log_loss"})
-        check_positive_scalar(self.C, "C")
-        check_positive_scalar(self.temperature, "temperature")
-        if not isinstance(self.margin, numbers.Real) or not 0 <= self.margin < np.inf:
-            raise ValueError(
-                f"margin must be a finite number >= 0, got {self.margin!r}."
-            )
-        adaptivity = self._adaptivity()
-        if adaptivity is not self.adaptivity:
+        """The deprecated spelling; each parameter alone is checked by
+        ``_parameter_constraints``."""
+        if self._adaptivity() is not self.adaptivity:
             warnings.warn(
                 "alpha was renamed adaptivity in 0.1 and will be removed in 0.3; "
                 "pass adaptivity.",
                 FutureWarning,
                 stacklevel=3,
             )
-        if not isinstance(adaptivity, numbers.Real) or not 1 < adaptivity < np.inf:
-            raise ValueError(
-                f"adaptivity must be a finite number > 1, got {adaptivity!r}: the "
-                "temperatures range over [temperature * (1 - 1/adaptivity), "
-                "temperature]."
-            )
-        if not isinstance(self.tau, numbers.Real) or not 0 <= self.tau <= 2:
-            raise ValueError(f"tau must be in [0, 2], got {self.tau!r}.")
-        if not isinstance(self.fit_intercept, bool | np.bool_):
-            raise TypeError(
-                f"fit_intercept must be a bool, got {self.fit_intercept!r}."
-            )
-        check_positive_scalar(self.intercept_scaling, "intercept_scaling")
-        check_positive_scalar(self.tol, "tol")
-        check_positive_int(self.max_iter, "max_iter")
 
     def _adaptivity(self):
         """``adaptivity``, or the deprecated ``alpha`` when it was given."""

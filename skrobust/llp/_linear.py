@@ -16,18 +16,19 @@ are then logistic regression (the same optimum as scikit-learn's at equal
 """
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._persistence import PickleVersionMixin
-from ..utils._validation import check_positive_int, check_positive_scalar
 from ._bags import binary_classes, check_bags
 from ._metrics import BagScoreMixin
 
@@ -71,13 +72,16 @@ class _BagLinearModel(
     """Shared fit/predict of the linear LLP baselines; subclasses fit
     ``coef_`` and ``intercept_`` in ``_fit_linear``."""
 
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+    }
+
     def __init__(self, C=1.0, *, fit_intercept=True):
         self.C = C
         self.fit_intercept = fit_intercept
 
-    def _check_params(self):
-        check_positive_scalar(self.C, "C")
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, bags=None):
         """Fit on bag proportions (with ``bags``) or on instance labels.
 
@@ -95,7 +99,6 @@ class _BagLinearModel(
         -------
         self : object
         """
-        self._check_params()
         if bags is None:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
             self.classes_ = binary_classes(y)
@@ -141,15 +144,16 @@ class _BagLogisticModel(_BagLinearModel):
     """A logistic model fitted by L-BFGS; subclasses give the bag loss and
     its gradient in the scores."""
 
+    _parameter_constraints: dict = {
+        **_BagLinearModel._parameter_constraints,
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(self, C=1.0, *, fit_intercept=True, tol=1e-6, max_iter=1000):
         super().__init__(C, fit_intercept=fit_intercept)
         self.tol = tol
         self.max_iter = max_iter
-
-    def _check_params(self):
-        super()._check_params()
-        check_positive_scalar(self.tol, "tol")
-        check_positive_int(self.max_iter, "max_iter")
 
     def _fit_linear(self, X, proportions, index, sizes):
         d = X.shape[1]

@@ -1,14 +1,15 @@
 """RobustLinearSVC: a linear SVM whose loss is corrected for label noise."""
 
 import functools
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from joblib import delayed
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
@@ -21,9 +22,6 @@ from ..noise._correction import check_noise_rates
 from ..utils._linear import LinearScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
-    check_option,
-    check_positive_int,
-    check_positive_scalar,
     check_sample_weight,
 )
 from ._correction import NoiseCorrectionMixin, TrainingSet
@@ -193,6 +191,27 @@ class RobustLinearSVC(
     True
     """
 
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "loss": [StrOptions({"hinge", "squared_hinge"})],
+        # the range of a symmetric rate and a matrix's shape depend on the classes
+        "noise_rates": [
+            StrOptions({"auto"}),
+            None,
+            Interval(Real, 0, 1, closed="left"),
+            "array-like",
+        ],
+        "dual": ["boolean", StrOptions({"auto"})],
+        "fit_intercept": ["boolean"],
+        "intercept_scaling": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "cv": ["cv_object"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         C=1.0,
@@ -222,6 +241,7 @@ class RobustLinearSVC(
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model, correcting for label noise as ``noise_rates`` says.
 
@@ -300,28 +320,12 @@ class RobustLinearSVC(
         return tags
 
     def _check_params(self):
-        check_positive_scalar(self.C, "C")
-        check_option(self.loss, "loss", {"hinge", "squared_hinge"})
-        if not (self.dual == "auto" or isinstance(self.dual, bool | np.bool_)):
-            raise ValueError(f"dual must be 'auto', True or False, got {self.dual!r}.")
+        """The rule between parameters; each one alone is checked by
+        ``_parameter_constraints``."""
         if self.dual is False and self.loss == "hinge":
             raise ValueError(
                 "dual=False is not available for loss='hinge'; use dual=True or 'auto'."
             )
-        if not isinstance(self.fit_intercept, bool | np.bool_):
-            raise TypeError(
-                f"fit_intercept must be a bool, got {self.fit_intercept!r}."
-            )
-        check_positive_scalar(self.intercept_scaling, "intercept_scaling")
-        check_positive_scalar(self.tol, "tol")
-        check_positive_int(self.max_iter, "max_iter")
-        if (
-            isinstance(self.cv, numbers.Integral)
-            and check_positive_int(self.cv, "cv") < 2
-        ):
-            raise ValueError(f"cv must be at least 2, got {self.cv}.")
-        if self.n_jobs is not None and not isinstance(self.n_jobs, numbers.Integral):
-            raise TypeError(f"n_jobs must be an integer or None, got {self.n_jobs!r}.")
 
     def _use_primal(self, X):
         if self.dual == "auto":

@@ -199,17 +199,17 @@ def test_class_weight_equals_repeated_rows():
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        ({"loss": "gce"}, ValueError, "loss must be one of"),
-        ({"temperature": 0.0}, ValueError, "temperature"),
-        ({"temperature": -1.0}, ValueError, "temperature"),
-        ({"tau": 2.5}, ValueError, r"tau must be in \[0, 2\]"),
-        ({"tau": -0.1}, ValueError, r"tau must be in \[0, 2\]"),
-        ({"adaptivity": 1.0}, ValueError, "adaptivity must be"),
-        ({"margin": -0.1}, ValueError, "margin must be"),
-        ({"C": 0}, ValueError, "C must be"),
-        ({"max_iter": 0}, ValueError, "max_iter"),
-        ({"fit_intercept": "yes"}, TypeError, "fit_intercept"),
-        ({"init": "random"}, ValueError, "init must be one of"),
+        ({"loss": "gce"}, ValueError, "'loss' parameter of RobustLossClassifier"),
+        ({"temperature": 0.0}, ValueError, "'temperature' parameter"),
+        ({"temperature": -1.0}, ValueError, "'temperature' parameter"),
+        ({"tau": 2.5}, ValueError, r"'tau' parameter .* range \[0.0, 2.0\]"),
+        ({"tau": -0.1}, ValueError, r"'tau' parameter .* range \[0.0, 2.0\]"),
+        ({"adaptivity": 1.0}, ValueError, "'adaptivity' parameter"),
+        ({"margin": -0.1}, ValueError, "'margin' parameter"),
+        ({"C": 0}, ValueError, "'C' parameter"),
+        ({"max_iter": 0}, ValueError, "'max_iter' parameter"),
+        ({"fit_intercept": "yes"}, TypeError, "'fit_intercept' parameter"),
+        ({"init": "random"}, ValueError, "'init' parameter"),
     ],
 )
 def test_bad_parameters_are_named(multiclass, params, error, match):

@@ -173,7 +173,7 @@ def test_bad_input_gets_clear_errors(data):
         clf.fit(X, np.full(len(X), 0.25), bags=bags)
     with pytest.raises(ValueError, match="Only binary"):
         clf.fit(X[:30], np.arange(30) % 3)
-    with pytest.raises(ValueError, match="C must be a positive finite number"):
+    with pytest.raises(ValueError, match="'C' parameter of DLLPClassifier"):
         DLLPClassifier(C=0).fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match="bag_size must lie in"):
         make_bags(y, 0)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from scipy.special import expit
 from sklearn.metrics import roc_auc_score
-from sklearn.utils.estimator_checks import check_param_validation
 
 from skrobust.llp import (
     DLLPClassifier,
@@ -173,7 +172,3 @@ def test_candidates_are_checked_and_seeded():
     assert only.best_name_ == "easy"
     graph = LLPClassifier(estimators=[("bp", LLPBeliefPropagation())], random_state=3)
     assert graph.fit(X, proportions, bags=bags).estimator_.random_state is not None
-
-
-def test_parameters_are_validated_by_their_constraints():
-    check_param_validation("LLPClassifier", LLPClassifier())
