@@ -1,10 +1,19 @@
 """CleanLearningClassifier: fit any classifier on the labels it can trust."""
 
+from numbers import Integral, Real
+
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import _safe_indexing, get_tags
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -16,7 +25,7 @@ from ..noise._confident import _joint, check_labels_and_proba, transition_and_pr
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_sample_weight
 from ._cross_fit import cross_val_proba
-from ._label_issues import _scores, check_filter_options, flag_issues
+from ._label_issues import FILTERS, _scores, flag_issues
 
 
 def _estimator_has(method):
@@ -115,6 +124,17 @@ class CleanLearningClassifier(
     True
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        "cv": ["cv_object"],
+        "filter_by": [StrOptions(set(FILTERS))],
+        "frac_noise": [Interval(Real, 0, 1, closed="right")],
+        "min_examples_per_class": [Interval(Integral, 0, None, closed="left")],
+        "reweight": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         estimator=None,
@@ -136,6 +156,8 @@ class CleanLearningClassifier(
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    # the wrapped estimator validates its own parameters when it is fitted
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
         """Flag label issues by cross-fitting, then fit on the rest.
 
@@ -153,9 +175,6 @@ class CleanLearningClassifier(
         self : CleanLearningClassifier
             The fitted estimator.
         """
-        check_filter_options(
-            self.filter_by, self.frac_noise, self.min_examples_per_class
-        )
         base = self._base()
         X, y = validate_data(
             self,

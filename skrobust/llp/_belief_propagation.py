@@ -1,25 +1,31 @@
 """LLPBeliefPropagation: pseudo-labels from bag proportions by belief propagation."""
 
 import logging
-import numbers
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._persistence import PickleVersionMixin
 from ..utils._threads import n_threads
-from ..utils._validation import check_option, check_positive_int
 from ._bags import binary_classes, check_bags
 from ._graph import knn_edges
 from ._linear import DLLPClassifier
@@ -230,6 +236,28 @@ class LLPBeliefPropagation(
     True
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "similarity_lambda": [Interval(Real, 0, None, closed="left")],
+        "bag_lambda": [Interval(Real, 0, None, closed="left")],
+        "n_rounds": [Interval(Integral, 1, None, closed="left")],
+        "em_steps": [Interval(Integral, 1, None, closed="left")],
+        "prior": [StrOptions({"learner"}), None],
+        "init": [StrOptions({"dllp"}), None],
+        "pseudo_labels": [StrOptions({"soft", "hard"})],
+        "damping": [Interval(Real, 0, 1, closed="left")],
+        "max_bp_iter": [Interval(Integral, 1, None, closed="left")],
+        "exact_limit": [Integral],
+        # joblib's convention: negative counts back from the cores, 0 is refused
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         estimator=None,
@@ -263,30 +291,8 @@ class LLPBeliefPropagation(
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def _check_params(self):
-        for name in ("n_neighbors", "n_rounds", "em_steps", "max_bp_iter"):
-            check_positive_int(getattr(self, name), name)
-        if isinstance(self.exact_limit, bool) or not isinstance(
-            self.exact_limit, numbers.Integral
-        ):
-            raise TypeError(
-                f"exact_limit must be an integer, got {self.exact_limit!r}."
-            )
-        for name in ("similarity_lambda", "bag_lambda"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name} must be a number, got {value!r}.")
-            if not value >= 0 or not np.isfinite(value):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value}.")
-        if not (isinstance(self.damping, numbers.Real) and 0 <= self.damping < 1):
-            raise ValueError(f"damping must lie in [0, 1), got {self.damping!r}.")
-        check_option(self.pseudo_labels, "pseudo_labels", {"soft", "hard"})
-        if self.prior is not None:
-            check_option(self.prior, "prior", {"learner"})
-        if self.init is not None:
-            check_option(self.init, "init", {"dllp"})
-        n_threads(self.n_jobs)
-
+    # the learner validates its own parameters when it is fitted
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, bags=None):
         """Fit on bag proportions (with ``bags``) or on instance labels.
 
@@ -304,7 +310,6 @@ class LLPBeliefPropagation(
         -------
         self : LLPBeliefPropagation
         """
-        self._check_params()
         base = (
             LogisticRegression(max_iter=1000)
             if self.estimator is None

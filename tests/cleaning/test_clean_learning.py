@@ -94,7 +94,7 @@ def test_string_labels_and_sample_weight(noisy):
 
 def test_clear_errors(noisy):
     X, _, y_noisy, _ = noisy
-    with pytest.raises(ValueError, match="filter_by must be one of"):
+    with pytest.raises(ValueError, match="'filter_by' parameter"):
         CleanLearningClassifier(filter_by="nope").fit(X, y_noisy)
     with pytest.raises(ValueError, match="frac_noise"):
         CleanLearningClassifier(frac_noise=1.5).fit(X, y_noisy)

@@ -135,21 +135,21 @@ def test_bags_route_through_cross_validation(data):
 def test_bad_input_gets_clear_errors(data):
     X, y = data
     bags, proportions = make_bags(y, 32, random_state=0)
-    with pytest.raises(ValueError, match="n_neighbors must be >= 1"):
+    with pytest.raises(ValueError, match="'n_neighbors' parameter"):
         LLPBeliefPropagation(n_neighbors=0).fit(X, proportions, bags=bags)
-    with pytest.raises(ValueError, match="em_steps must be >= 1"):
+    with pytest.raises(ValueError, match="'em_steps' parameter"):
         LLPBeliefPropagation(em_steps=0).fit(X, proportions, bags=bags)
-    with pytest.raises(ValueError, match="damping must lie in"):
+    with pytest.raises(ValueError, match="'damping' parameter"):
         LLPBeliefPropagation(damping=1.0).fit(X, proportions, bags=bags)
-    with pytest.raises(ValueError, match="bag_lambda must be"):
+    with pytest.raises(ValueError, match="'bag_lambda' parameter"):
         LLPBeliefPropagation(bag_lambda=-1.0).fit(X, proportions, bags=bags)
-    with pytest.raises(ValueError, match="pseudo_labels must be one of"):
+    with pytest.raises(ValueError, match="'pseudo_labels' parameter"):
         LLPBeliefPropagation(pseudo_labels="fuzzy").fit(X, proportions, bags=bags)
-    with pytest.raises(ValueError, match="prior must be one of"):
+    with pytest.raises(ValueError, match="'prior' parameter"):
         LLPBeliefPropagation(prior="zero").fit(X, proportions, bags=bags)
-    with pytest.raises(ValueError, match="init must be one of"):
+    with pytest.raises(ValueError, match="'init' parameter"):
         LLPBeliefPropagation(init="zero").fit(X, proportions, bags=bags)
-    with pytest.raises(ValueError, match="n_jobs must be None or a non-zero"):
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
         LLPBeliefPropagation(n_jobs=0).fit(X, proportions, bags=bags)
     with pytest.raises(ValueError, match=r"proportions must lie in \[0, 1\]"):
         LLPBeliefPropagation().fit(X, proportions + 1, bags=bags)
