@@ -10,8 +10,6 @@ from skrobust.utils.discovery import all_estimators
 NOT_YET_DECLARATIVE = {
     "ConformalClassifier",
     "ConformalMultiLabelClassifier",
-    "FloralSVC",
-    "RobustSVC",
 }
 
 ESTIMATORS = dict(all_estimators())

@@ -3,13 +3,15 @@
 import numbers
 import warnings
 from collections import namedtuple
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.kernel_approximation import Nystroem
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Hidden, Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -21,12 +23,9 @@ from ..utils._linear import PredictFromScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
     check_budget,
-    check_option,
-    check_positive_int,
-    check_positive_scalar,
 )
 from ._kernel import RobustSVC
-from ._kernel_functions import KernelSVMMixin
+from ._kernel_functions import KERNEL_CONSTRAINTS, KernelSVMMixin
 
 # the plain SVMs among the candidates of selection="validation": C times these
 _SVM_C_SCALES = (1.0, 0.1, 10.0)
@@ -244,6 +243,32 @@ class FloralSVC(
     True
     """
 
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        **KERNEL_CONSTRAINTS,
+        # a fraction of the rows, or a count (checked against the rows in fit)
+        "budget": [
+            Interval(RealNotInt, 0, 1, closed="left"),
+            Interval(Integral, 0, None, closed="left"),
+        ],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "n_rounds": [Interval(Integral, 1, None, closed="left")],
+        "selection": [StrOptions({"validation", "last"})],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "holdout_labels": [
+            StrOptions({"neighbors", "posterior", "given"}),
+            Hidden(StrOptions({"neighbours"})),
+        ],
+        "eval_every": [Interval(Integral, 1, None, closed="left")],
+        "gamma_scales": [tuple, list],
+        "corrected_svm": ["boolean"],
+        "init": [StrOptions({"zeros", "svm"})],
+        "bias": [StrOptions({"all_sv", "free_sv"})],
+        "decision_labels": [StrOptions({"adversarial", "given"})],
+        "max_gram_mb": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         C=1.0,
@@ -289,6 +314,7 @@ class FloralSVC(
         self.max_gram_mb = max_gram_mb
         self.random_state = random_state
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, X_val=None, y_val=None):
         """Play the game on ``(X, y)``.
 
@@ -463,15 +489,8 @@ class FloralSVC(
         )
 
     def _check_params(self):
-        check_positive_scalar(self.C, "C")
-        check_positive_scalar(self.learning_rate, "learning_rate")
-        check_positive_int(self.n_rounds, "n_rounds")
-        check_option(self.selection, "selection", {"validation", "last"})
-        check_option(
-            self.holdout_labels,
-            "holdout_labels",
-            {"neighbors", "neighbours", "posterior", "given"},
-        )
+        """The kernel, after the rules each parameter alone cannot say
+        (checked by ``_parameter_constraints``)."""
         if self.holdout_labels == "neighbours":
             warnings.warn(
                 'holdout_labels="neighbours" was renamed "neighbors" in 0.1 (the '
@@ -480,36 +499,15 @@ class FloralSVC(
                 FutureWarning,
                 stacklevel=3,
             )
-        check_positive_int(self.eval_every, "eval_every")
-        if not isinstance(self.corrected_svm, bool | np.bool_):
-            raise TypeError(
-                f"corrected_svm must be True or False, got {self.corrected_svm!r}."
-            )
         scales = self.gamma_scales
-        if (
-            not isinstance(scales, (tuple, list))
-            or len(scales) == 0
-            or not all(
-                isinstance(a, numbers.Real) and not isinstance(a, bool) and a > 0
-                for a in scales
-            )
+        if len(scales) == 0 or not all(
+            isinstance(a, numbers.Real) and not isinstance(a, bool) and a > 0
+            for a in scales
         ):
             raise ValueError(
                 f"gamma_scales must be a non-empty tuple of positive numbers, got "
                 f"{scales!r}."
             )
-        if not (
-            isinstance(self.validation_fraction, numbers.Real)
-            and 0 < self.validation_fraction < 1
-        ):
-            raise ValueError(
-                "validation_fraction must lie in (0, 1), got "
-                f"{self.validation_fraction!r}."
-            )
-        check_positive_scalar(self.max_gram_mb, "max_gram_mb")
-        check_option(self.init, "init", {"zeros", "svm"})
-        check_option(self.bias, "bias", {"all_sv", "free_sv"})
-        check_option(self.decision_labels, "decision_labels", {"adversarial", "given"})
         return self._kernel_spec()
 
     def _check_validation(self, X, X_val, y_val):

@@ -1,28 +1,25 @@
 """RobustSVC: a kernel SVM with its own SMO solver and the label-noise
 correction of the linear SVM."""
 
-import numbers
 import warnings
 from itertools import combinations
+from numbers import Integral, Real
 
 import numpy as np
 from joblib import delayed
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_approximation import Nystroem
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 
 from .._kernels.rows import EMPTY_INDEX, as_triple
 from .._kernels.smo import smo
 from ..noise._correction import check_noise_rates
 from ..utils._persistence import PickleVersionMixin
-from ..utils._validation import (
-    check_positive_int,
-    check_positive_scalar,
-)
 from ._correction import NoiseCorrectionMixin, TrainingSet
-from ._kernel_functions import KernelSVMMixin
+from ._kernel_functions import KERNEL_CONSTRAINTS, KernelSVMMixin
 from ._linear import RobustLinearSVC
 
 _NO_GRAM = np.empty((0, 0))
@@ -181,6 +178,25 @@ class RobustSVC(
     True
     """
 
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        **KERNEL_CONSTRAINTS,
+        "noise_rates": RobustLinearSVC._parameter_constraints["noise_rates"],
+        "shrinking": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "cache_size": [Interval(Real, 0, None, closed="neither")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        # -1: no limit, as in SVC
+        "max_iter": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+        ],
+        "decision_function_shape": [StrOptions({"ovr", "ovo"})],
+        "cv": ["cv_object"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         C=1.0,
@@ -218,6 +234,7 @@ class RobustSVC(
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model, correcting for label noise as ``noise_rates`` says.
 
@@ -325,29 +342,8 @@ class RobustSVC(
         return self.classes_[scores.argmax(axis=1)]
 
     def _check_params(self):
-        check_positive_scalar(self.C, "C")
-        spec = self._kernel_spec()
-        if not isinstance(self.shrinking, bool | np.bool_):
-            raise TypeError(f"shrinking must be a bool, got {self.shrinking!r}.")
-        check_positive_scalar(self.tol, "tol")
-        check_positive_scalar(self.cache_size, "cache_size")
-        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter == 0:
-            raise ValueError(
-                f"max_iter must be a positive integer or -1, got {self.max_iter!r}."
-            )
-        if self.decision_function_shape not in ("ovr", "ovo"):
-            raise ValueError(
-                "decision_function_shape must be 'ovr' or 'ovo', got "
-                f"{self.decision_function_shape!r}."
-            )
-        if (
-            isinstance(self.cv, numbers.Integral)
-            and check_positive_int(self.cv, "cv") < 2
-        ):
-            raise ValueError(f"cv must be at least 2, got {self.cv}.")
-        if self.n_jobs is not None and not isinstance(self.n_jobs, numbers.Integral):
-            raise TypeError(f"n_jobs must be an integer or None, got {self.n_jobs!r}.")
-        return spec
+        """The kernel, after the rules between parameters."""
+        return self._kernel_spec()
 
     def _tasks(self, training, rows, posteriors, C=None):
         """One solver call per binary problem on ``rows`` (None for all)."""

@@ -8,6 +8,7 @@ checks those parameters and the training and scoring data.
 """
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,11 +19,12 @@ from sklearn.metrics.pairwise import (
     rbf_kernel,
     sigmoid_kernel,
 )
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels.kernel_rows import KERNEL_CODES
-from ..utils._validation import check_option, check_positive_int, check_sample_weight
+from ..utils._validation import check_option, check_sample_weight
 
 # rows of a scoring block: bounds the block's kernel matrix to about
 # _BLOCK_ROWS * n_support_vectors * 8 bytes
@@ -62,6 +64,16 @@ def resolve_gamma(gamma, X, sample_weight=None):
         variance = weight @ row_squares / total - mean**2
         return 1.0 / (X.shape[1] * variance) if variance > 0 else 1.0
     return float(gamma)
+
+
+# the kernel parameters of the kernel SVMs, for their _parameter_constraints
+KERNEL_CONSTRAINTS = {
+    "kernel": [StrOptions(set(KERNEL_CODES))],
+    "degree": [Interval(Integral, 1, None, closed="left")],
+    "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="neither")],
+    "coef0": [Interval(Real, None, None, closed="neither")],
+    "n_components": [Interval(Integral, 1, None, closed="left"), None],
+}
 
 
 class KernelSpec:
@@ -132,23 +144,11 @@ class KernelSVMMixin:
     ``coef0`` and ``n_components`` parameters."""
 
     def _kernel_spec(self):
-        """Check the kernel parameters; the spec's gamma is set in fit."""
-        coef0 = self.coef0
-        if not isinstance(coef0, numbers.Real) or isinstance(coef0, bool):
-            raise TypeError(f"coef0 must be a number, got {coef0!r}.")
-        if not np.isfinite(coef0):
-            raise ValueError(f"coef0 must be finite, got {coef0!r}.")
-        spec = KernelSpec(
-            self.kernel, 0.0, check_positive_int(self.degree, "degree"), coef0
-        )
-        if not spec.precomputed:
-            check_gamma(self.gamma)
-        if self.n_components is not None:
-            check_positive_int(self.n_components, "n_components")
-            if spec.precomputed:
-                raise ValueError(
-                    "n_components needs the data, not kernel='precomputed'."
-                )
+        """The kernel (its gamma is set in fit), after the rule between
+        parameters; each one alone is checked by ``KERNEL_CONSTRAINTS``."""
+        spec = KernelSpec(self.kernel, 0.0, self.degree, self.coef0)
+        if self.n_components is not None and spec.precomputed:
+            raise ValueError("n_components needs the data, not kernel='precomputed'.")
         return spec
 
     def _validate_training_data(self, spec, X, y, sample_weight):

@@ -103,7 +103,7 @@ def test_kernel_matrix_size_guard(moons):
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        ({"budget": 1.0}, ValueError, r"\[0, 1\)"),
+        ({"budget": 1.0}, ValueError, "'budget' parameter"),
         ({"budget": -2}, ValueError, "budget"),
         ({"budget": 500}, ValueError, "500"),
         ({"budget": "5%"}, TypeError, "budget"),

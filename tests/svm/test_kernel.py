@@ -189,8 +189,8 @@ def test_threads_give_the_same_scores(binary_split):
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        ({"gamma": 0.0}, ValueError, "gamma must be positive"),
-        ({"gamma": -1.0}, ValueError, "gamma must be positive"),
+        ({"gamma": 0.0}, ValueError, r"'gamma' parameter .* range \(0.0, inf\)"),
+        ({"gamma": -1.0}, ValueError, r"'gamma' parameter .* range \(0.0, inf\)"),
         ({"gamma": "large"}, ValueError, "gamma"),
         ({"C": 0.0}, ValueError, "C"),
         ({"kernel": "cosine"}, ValueError, "kernel"),
