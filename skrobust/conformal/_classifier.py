@@ -2,11 +2,18 @@
 
 import numbers
 from dataclasses import replace
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.utils import (
@@ -20,6 +27,12 @@ from sklearn.utils._metadata_requests import (
     MethodMapping,
     _routing_enabled,
     process_routing,
+)
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    StrOptions,
 )
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -36,7 +49,7 @@ from ..utils._persistence import PickleVersionMixin
 from ..utils._proba import scores_to_proba
 from ..utils._validation import check_option
 from ._calibration import calibrate, pvalues_from_counts
-from ._quantile import check_alpha, check_guarantee, conformal_rank, warn_if_too_few
+from ._quantile import check_alpha, conformal_rank, warn_if_too_few
 from ._scores import SCORES, ScoreFunction
 
 # the one-sided level of the lower bound on the flip rate of noise_matrix="estimate"
@@ -248,6 +261,36 @@ class ConformalClassifier(
     True
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit"]), None],
+        # a list of levels is checked element by element in fit
+        "alpha": [Interval(Real, 0, 1, closed="neither"), "array-like"],
+        "conformity_score": [StrOptions(set(SCORES))],
+        "method": [StrOptions({"split", "prefit", "cross"})],
+        "calibration_size": [
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "cv": ["cv_object"],
+        "mondrian": [None, StrOptions({"class"}), callable],
+        # the range of a symmetric rate and a matrix's shape depend on the classes
+        "noise_matrix": [
+            None,
+            StrOptions({"estimate"}),
+            Interval(Real, 0, 1, closed="left"),
+            "array-like",
+        ],
+        "guarantee": [StrOptions({"marginal", "pac"})],
+        "delta": [Interval(Real, 0, 1, closed="neither")],
+        "n_poisoned": [Interval(Integral, 0, None, closed="left")],
+        "randomized": ["boolean", StrOptions({"calibration"})],
+        "include_last_label": ["boolean"],
+        "raps_lambda": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        "raps_k": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         estimator=None,
@@ -289,51 +332,15 @@ class ConformalClassifier(
 
     # ------------------------------------------------------------ checks
     def _check_params(self):
+        """The levels (each in (0, 1)) and the rules between parameters;
+        each parameter alone is checked by ``_parameter_constraints``."""
         alphas = check_alpha(self.alpha)
-        check_option(self.conformity_score, "conformity_score", set(SCORES))
-        check_option(self.method, "method", {"split", "prefit", "cross"})
-        check_guarantee(self.guarantee, self.delta, self.n_poisoned)
-        if not (
-            self.mondrian is None or self.mondrian == "class" or callable(self.mondrian)
-        ):
-            raise ValueError(
-                f"mondrian must be None, 'class' or a callable, got {self.mondrian!r}."
-            )
-        if not isinstance(self.include_last_label, bool):
-            raise TypeError(
-                "include_last_label must be True or False, got "
-                f"{self.include_last_label!r}."
-            )
-        if not (isinstance(self.randomized, bool) or self.randomized == "calibration"):
-            raise ValueError(
-                "randomized must be True, False or 'calibration', got "
-                f"{self.randomized!r}."
-            )
         if self.randomized == "calibration" and not self.include_last_label:
             raise ValueError(
                 "randomized='calibration' needs include_last_label=True: without "
                 "the crossing class the deterministic sets can miss classes the "
                 "randomised calibration scores admit. Use randomized=False."
             )
-        if self.raps_lambda != "auto":
-            if (
-                isinstance(self.raps_lambda, bool)
-                or not isinstance(self.raps_lambda, numbers.Real)
-                or not self.raps_lambda >= 0
-            ):
-                raise ValueError(
-                    "raps_lambda must be 'auto' or a number >= 0, got "
-                    f"{self.raps_lambda!r}."
-                )
-        if self.raps_k != "auto":
-            if (
-                isinstance(self.raps_k, bool)
-                or not isinstance(self.raps_k, numbers.Integral)
-                or self.raps_k < 0
-            ):
-                raise ValueError(
-                    f"raps_k must be 'auto' or an integer >= 0, got {self.raps_k!r}."
-                )
         if self.method == "cross":
             if (
                 self.noise_matrix is not None
@@ -407,6 +414,8 @@ class ConformalClassifier(
         return np.linalg.inv(P)
 
     # ------------------------------------------------------------ fit
+    # the wrapped estimator validates its own parameters when it is fitted
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, **fit_params):
         """Fit the model (unless prefit) and calibrate the sets.
 

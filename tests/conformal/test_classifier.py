@@ -520,10 +520,14 @@ def test_bad_input_gets_clear_errors(stored_model):
     def fit(**params):
         return ConformalClassifier(model, method="prefit", **params).fit(index, labels)
 
-    for alpha in (0, 1, -0.1, 1.5, [0.1, 2.0]):
-        with pytest.raises(ValueError, match="alpha must lie in"):
+    for alpha in (0, 1, -0.1, 1.5):
+        with pytest.raises(
+            ValueError, match="'alpha' parameter of ConformalClassifier"
+        ):
             fit(alpha=alpha)
-    with pytest.raises(TypeError, match="alpha must be a real number"):
+    with pytest.raises(ValueError, match="alpha must lie in"):
+        fit(alpha=[0.1, 2.0])  # a list: each level in turn
+    with pytest.raises(TypeError, match="'alpha' parameter"):
         fit(alpha="0.1")
     # too few calibration samples for the level: the conformal answer is the
     # full label set, said in a warning
@@ -542,7 +546,7 @@ def test_bad_input_gets_clear_errors(stored_model):
             model, method="prefit", mondrian="class", alpha=0.05
         ).fit(index[:60], labels[:60])
     assert per_class.predict_set(index[:50])[:, 0].all()
-    with pytest.raises(ValueError, match="conformity_score must be one of"):
+    with pytest.raises(ValueError, match="'conformity_score' parameter"):
         fit(conformity_score="hinge")
     with pytest.raises(TypeError, match="neither predict_proba nor decision_function"):
         ConformalClassifier(LabelsOnly()).fit(index, labels)
@@ -559,15 +563,15 @@ def test_bad_input_gets_clear_errors(stored_model):
         fit(noise_matrix=np.eye(2))
     with pytest.raises(ValueError, match="noise rate must lie in"):
         fit(noise_matrix=0.9)
-    with pytest.raises(ValueError, match="delta must lie in"):
+    with pytest.raises(ValueError, match="'delta' parameter"):
         fit(guarantee="pac", delta=1.0)
-    with pytest.raises(ValueError, match="n_poisoned must be"):
+    with pytest.raises(ValueError, match="'n_poisoned' parameter"):
         fit(n_poisoned=-1)
     with pytest.raises(ValueError, match="1 class"):
         ConformalClassifier().fit(np.ones((20, 2)), np.zeros(20))
     with pytest.raises(ValueError, match="needs include_last_label=True"):
         fit(conformity_score="aps", include_last_label=False)
-    with pytest.raises(ValueError, match="randomized must be"):
+    with pytest.raises(ValueError, match="'randomized' parameter"):
         fit(randomized="always")
     with pytest.raises(ValueError, match="clean labels only"):
         ConformalClassifier(method="cross", noise_matrix=0.1).fit(index, labels)
