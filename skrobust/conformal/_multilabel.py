@@ -1,7 +1,7 @@
 """ConformalMultiLabelClassifier: label-powerset conformal regions (LP-ICP)."""
 
 import itertools
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -10,12 +10,20 @@ from sklearn.base import (
     ClassifierMixin,
     MetaEstimatorMixin,
     MultiOutputMixin,
+    _fit_context,
     clone,
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    Options,
+    RealNotInt,
+    StrOptions,
+)
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -27,8 +35,7 @@ from .._kernels.label_powerset import (
 )
 from ..utils._persistence import PickleVersionMixin
 from ..utils._threads import map_row_blocks
-from ..utils._validation import check_option
-from ._quantile import check_alpha, check_guarantee, conformal_threshold
+from ._quantile import conformal_threshold
 
 _MAX_REGION_SIZE = 2**62
 
@@ -169,6 +176,23 @@ class ConformalMultiLabelClassifier(
     (8, True)
     """
 
+    _parameter_constraints: dict = {
+        # predict_proba is checked in fit, with the reason it is needed
+        "estimator": [HasMethods(["fit"]), None],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "norm": [Options(Integral, {1, 2})],
+        "method": [StrOptions({"split", "prefit"})],
+        "calibration_size": [
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "guarantee": [StrOptions({"marginal", "pac"})],
+        "delta": [Interval(Real, 0, 1, closed="neither")],
+        "n_poisoned": [Interval(Integral, 0, None, closed="left")],
+        "max_region_size": [Interval(Integral, 1, _MAX_REGION_SIZE, closed="both")],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         estimator=None,
@@ -194,6 +218,8 @@ class ConformalMultiLabelClassifier(
         self.max_region_size = max_region_size
         self.random_state = random_state
 
+    # the wrapped estimator validates its own parameters when it is fitted
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, Y):
         """Fit the model (unless prefit) and compute the threshold.
 
@@ -393,38 +419,9 @@ class ConformalMultiLabelClassifier(
         return tags
 
     def _check_params(self):
-        """Check the parameters; return ``alpha`` as a float."""
-        if np.ndim(self.alpha) != 0:
-            raise TypeError(f"alpha must be one number in (0, 1), got {self.alpha!r}.")
-        alpha = float(check_alpha(self.alpha)[0])
-        if (
-            isinstance(self.norm, bool)
-            or not isinstance(self.norm, numbers.Real)
-            or self.norm not in (1, 2)
-        ):
-            raise ValueError(f"norm must be 1 or 2, got {self.norm!r}.")
-        check_option(self.method, "method", {"split", "prefit"})
-        check_guarantee(self.guarantee, self.delta, self.n_poisoned)
-        if (
-            isinstance(self.max_region_size, bool)
-            or not isinstance(self.max_region_size, numbers.Integral)
-            or not 1 <= self.max_region_size <= _MAX_REGION_SIZE
-        ):
-            raise ValueError(
-                "max_region_size must be an integer in [1, 2**62], got "
-                f"{self.max_region_size!r}."
-            )
-        if self.method == "split":
-            size = self.calibration_size
-            if isinstance(size, bool) or not (
-                (isinstance(size, numbers.Integral) and size >= 1)
-                or (isinstance(size, numbers.Real) and 0 < size < 1)
-            ):
-                raise ValueError(
-                    "calibration_size must be a share in (0, 1) or a count >= 1, "
-                    f"got {size!r}."
-                )
-        return alpha
+        """``alpha`` as a float; each parameter is checked by
+        ``_parameter_constraints``."""
+        return float(self.alpha)
 
     def _encode_fit_targets(self, Y):
         """Return ``(target for the model, boolean (n, L) label-sets)``; set

@@ -293,11 +293,11 @@ def test_bad_input_raises_clear_errors(text_like):
     X_before, Y_before = X_cal.copy(), Y_cal.copy()
     prefit = dict(estimator=model, method="prefit")
     for alpha in (0, 1, -0.1, 1.5):
-        with pytest.raises(ValueError, match=r"alpha must lie in \(0, 1\)"):
+        with pytest.raises(ValueError, match="'alpha' parameter"):
             ConformalMultiLabelClassifier(alpha=alpha, **prefit).fit(X_cal, Y_cal)
-    with pytest.raises(TypeError, match="alpha must be one number"):
+    with pytest.raises(TypeError, match="'alpha' parameter"):
         ConformalMultiLabelClassifier(alpha=[0.1, 0.2], **prefit).fit(X_cal, Y_cal)
-    with pytest.raises(ValueError, match="norm must be 1 or 2, got 3"):
+    with pytest.raises(ValueError, match=r"'norm' parameter .* \{1, 2\}. Got 3"):
         ConformalMultiLabelClassifier(norm=3, **prefit).fit(X_cal, Y_cal)
     with pytest.raises(ValueError, match=r"0/1 indicator matrix; it holds \[0, 1, 2\]"):
         ConformalMultiLabelClassifier(**prefit).fit(X_cal, Y_cal * (1 + Y_cal[:, :1]))
