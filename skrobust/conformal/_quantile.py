@@ -45,26 +45,6 @@ def check_alpha(alpha):
     return values.astype(float)
 
 
-def check_guarantee(guarantee, delta, n_poisoned):
-    """Check the guarantee options shared by the conformal estimators."""
-    if not isinstance(guarantee, str) or guarantee not in ("marginal", "pac"):
-        raise ValueError(
-            f"guarantee must be one of ['marginal', 'pac'], got {guarantee!r}."
-        )
-    if isinstance(delta, bool) or not isinstance(delta, numbers.Real):
-        raise TypeError(f"delta must be a real number in (0, 1), got {delta!r}.")
-    if not 0.0 < delta < 1.0:
-        raise ValueError(f"delta must lie in (0, 1), got {delta!r}.")
-    if (
-        isinstance(n_poisoned, bool)
-        or not isinstance(n_poisoned, numbers.Integral)
-        or n_poisoned < 0
-    ):
-        raise ValueError(
-            f"n_poisoned must be a non-negative integer, got {n_poisoned!r}."
-        )
-
-
 def conformal_rank(n, alpha, *, guarantee="marginal", delta=0.1, n_poisoned=0):
     """The 1-based rank of the calibration score that is the threshold.
 

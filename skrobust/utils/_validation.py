@@ -54,15 +54,6 @@ def check_sample_weight(sample_weight, n_samples):
     return sample_weight
 
 
-def check_positive_scalar(value, name, *, allow_inf=False):
-    """Check ``value`` is a real number > 0; return it as float."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a real number, got {value!r}.")
-    if not value > 0 or (np.isinf(value) and not allow_inf):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
-    return float(value)
-
-
 def check_positive_int(value, name):
     """Check ``value`` is an integer >= 1."""
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
