@@ -286,7 +286,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 250_000])
     parser.add_argument("--chunksize", type=int, default=100_000)
-    parser.add_argument("--n-jobs", type=int, default=None)
+    parser.add_argument("--n-jobs", type=int, default=-1)
     parser.add_argument("--kernel-train", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="runs per linear job")
     parser.add_argument("--folder", default=None, help="where the temporary files go")

@@ -85,7 +85,9 @@ def main():
     logger.addHandler(log)
     logger.setLevel(logging.INFO)
     start = time.perf_counter()
-    model = LLPBeliefPropagation(random_state=0).fit(X, proportions, bags=bags)
+    model = LLPBeliefPropagation(n_jobs=-1, random_state=0).fit(
+        X, proportions, bags=bags
+    )
     total = time.perf_counter() - start
     sampler.running = False
     logger.removeHandler(log)

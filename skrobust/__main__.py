@@ -70,8 +70,8 @@ def _add_score_parser(commands):
     score.add_argument(
         "--n-jobs",
         type=_n_jobs,
-        default=None,
-        help="threads scoring chunks at once (default: all cores; -2: all but one)",
+        default=-1,
+        help="threads scoring chunks at once (default -1: all cores; -2: all but one)",
     )
     score.add_argument(
         "--format",

@@ -1,7 +1,9 @@
-"""The one formula from decision scores to probabilities, and the one way
-to make folds."""
+"""The helpers shared across the package: scores to probabilities, folds,
+threads."""
 
 import numpy as np
+import pytest
+from joblib import cpu_count
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -10,6 +12,7 @@ from sklearn.svm import LinearSVC
 from skrobust.cleaning import cross_val_proba
 from skrobust.conformal._classifier import model_proba
 from skrobust.utils._proba import scores_to_proba
+from skrobust.utils._threads import n_threads
 
 
 def test_scores_to_proba_is_logistic_regression_s_own_link():
@@ -44,3 +47,10 @@ def test_an_integer_cv_of_any_integer_type_shuffles_with_the_seed():
     np.testing.assert_array_equal(numpy_int, python_int)
     unshuffled = cross_val_proba(LogisticRegression(), X, y, cv=StratifiedKFold(5))
     assert not np.array_equal(python_int, unshuffled)
+
+
+def test_n_jobs_none_is_one_thread_everywhere():
+    assert n_threads(None) == 1
+    assert n_threads(-1) == cpu_count()
+    with pytest.raises(ValueError, match="non-zero integer"):
+        n_threads(0)

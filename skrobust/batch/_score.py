@@ -190,9 +190,9 @@ def score_file(
     chunksize : int, default=100_000
         Rows per chunk.
     n_jobs : int, default=None
-        Threads scoring chunks at once; None or -1 uses all cores (unlike
-        scikit-learn's None, since batch scoring is the whole job), -2 all
-        but one. The solvers' predict kernels, numpy and BLAS release the
+        Threads scoring chunks at once: None means 1, -1 all cores, -2 all
+        but one, as in joblib (the command line's ``--n-jobs`` defaults to
+        -1). The solvers' predict kernels, numpy and BLAS release the
         GIL; BLAS is limited to one thread per chunk while the pool runs.
     progress : "auto", True or False, default="auto"
         A progress line on stderr (rows, share of the file, rows/s); "auto"

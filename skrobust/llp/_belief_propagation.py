@@ -164,9 +164,9 @@ class LLPBeliefPropagation(
     exact_limit : int, default=256
         Largest bag whose count messages are exact.
     n_jobs : int, default=None
-        Threads for the graph and belief propagation; None or -1 use all
-        cores (the kernels release the GIL; the result does not depend on
-        the number of threads).
+        Threads for the graph and belief propagation: None means 1, -1 all
+        cores, as in joblib (the kernels release the GIL; the result does
+        not depend on the number of threads).
     random_state : int, RandomState instance or None, default=None
         Seeds the approximate neighbour search used above 10,000 rows
         (random-projection trees, then neighbours of neighbours; below, the

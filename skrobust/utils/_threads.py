@@ -53,10 +53,10 @@ def map_row_blocks(kernel, row_arrays, args, out, *, n_threads=None):
 
 
 def n_threads(n_jobs):
-    """Threads for ``n_jobs``: all cores for None, negative values counted
-    back from the cores as joblib does; a ValueError for 0 or a non-integer."""
+    """Threads for ``n_jobs``: 1 for None and negative values counted back
+    from the cores, as joblib does; a ValueError for 0 or a non-integer."""
     if n_jobs is None:
-        return cpu_count()
+        return 1
     if (
         isinstance(n_jobs, bool)
         or not isinstance(n_jobs, numbers.Integral)
