@@ -134,10 +134,10 @@ default="comp_sum"
         on 3 stratified folds and keeps the start whose held-out accuracy on
         the given labels is higher (weighted as the fit). Neither start wins
         everywhere: from the cross-entropy optimum GCE keeps logistic
-        regression's accuracy on clean labels where from zero it stops short
-        (penbased: 0.950 against 0.932), but where the cross-entropy model
-        has fitted the noise it stays near it (digits, 30% pair flips: 0.836
-        against 0.877). Held-out accuracy on noisy labels ranks models as
+        regression's accuracy on clean labels where from zero it can stop
+        short, but where the cross-entropy model has fitted the noise it
+        stays near it (figures in the user guide). Held-out accuracy on
+        noisy labels ranks models as
         on clean ones when the noise is symmetric (it is then an increasing
         function of the clean accuracy), and nearly so when every class
         keeps most of its labels.

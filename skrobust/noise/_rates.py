@@ -114,14 +114,9 @@ def estimate_noise_rates(
         estimate is returned. An anchor share at the 0.49 cap means that
         class's extremes are not pure: that rate is then fitted with the
         other held at its anchor (the reference of a 1-degree-of-freedom
-        test), or both are fitted if both shares are capped. In
-        ``benchmarks/noise_rates.py`` (2 seeds, 24 settings) its largest
-        error averages 0.043 (worst 0.190) against 0.047 for the anchors; it
-        errs less when the scores rank well (Gaussian data with 2000 or more
-        samples: 0.007-0.034 against 0.023-0.055 at 20-30% noise). Downstream,
-        with breast cancer (10 splits) the default RobustLinearSVC scores
-        0.936 at 30% noise (0.922 with the anchors alone) and 0.812 at 40%
-        (0.775 when a capped anchor freed both rates).
+        test), or both are fitted if both shares are capped. It errs less
+        than the anchors when the scores rank well (figures in the user
+        guide, :ref:`label_noise`).
     quantile : float in (0, 0.5), default=0.05
         Share of samples at each end of the score range taken as anchor
         points; at least 10 samples are used.

@@ -136,9 +136,8 @@ class FloralSVC(
         plain SVM's decision value.
         The SVM is fitted on the same poisoned labels and rewards the
         candidates that follow the poison; the neighbours' vote does not
-        depend on any candidate (on the benchmark's own attacks, 10 seeds,
-        gains over ``SVC`` of +2.4 / +3.9 / +1.6 points on moons / banana /
-        australian against +0.9 / +1.8 / -0.2; see the user guide). With any
+        depend on any candidate (the measured gains are in the user guide).
+        With any
         of them, candidates within 0.03 of the best held-out accuracy count
         as equally accurate, and where the fitted flip rates sum to 0.6 or
         more (labels that say little, as under 40% random flips) the plain

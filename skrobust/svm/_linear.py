@@ -106,12 +106,10 @@ class RobustLinearSVC(
         Threads used for the one-vs-rest problems and the out-of-fold fits of
         the noise correction (the solvers release the GIL; each thread holds
         its own copy of a training fold). ``None`` means 1 unless in a joblib
-        context; -1 means all cores. Threads pay off with the dual solver
-        (noise-corrected fit on the tweets' TF-IDF: 0.83 s on one thread,
-        0.59 s on two); the primal solver spends its time in small numpy
-        calls that hold the GIL, and was slower on two threads on small
-        dense data (digits: 1.8 s against 2.8 s).
-        BLAS runs on one thread during ``fit``: the solvers' many small
+        context; -1 means all cores. Threads pay off with the dual solver;
+        the primal solver spends its time in small numpy calls that hold the
+        GIL, and can be slower on several threads (see the user guide). BLAS
+        runs on one thread during ``fit``: the solvers' many small
         matrix-vector products are faster so.
     random_state : int, RandomState instance or None, default=None
         Seeds the coordinate order of the dual solver and the folds.
@@ -164,7 +162,7 @@ class RobustLinearSVC(
     a sigmoid of the out-of-fold decision value fitted by maximum likelihood
     under the flip rates). The next two rounds train on the posteriors and
     sharpen them. In all, about ``5 * cv + 1`` fits: the price of the
-    correction, measured in ``benchmarks/linear_svm_noise.py``.
+    correction (the figures are in the user guide).
 
     References
     ----------
