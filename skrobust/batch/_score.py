@@ -31,7 +31,7 @@ from ._progress import Progress, progress_enabled
 class ScoringSummary:
     """What :func:`score_file` wrote.
 
-    Attributes
+    Parameters
     ----------
     rows : int
         Rows scored.

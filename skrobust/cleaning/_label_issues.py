@@ -40,6 +40,7 @@ def label_quality_scores(y, pred_probs, *, method="self_confidence"):
     Returns
     -------
     scores : ndarray of shape (n_samples,)
+        Quality of each given label in [0, 1]; low means suspicious.
 
     Examples
     --------

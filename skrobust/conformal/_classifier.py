@@ -432,6 +432,7 @@ class ConformalClassifier(
         Returns
         -------
         self : ConformalClassifier
+            The fitted estimator.
         """
         alphas = self._check_params()
         self.alpha_ = float(alphas[0]) if np.ndim(self.alpha) == 0 else alphas
@@ -641,10 +642,12 @@ class ConformalClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of ``classes_`` in order.
         """
         return self._proba(X)
 
@@ -654,10 +657,12 @@ class ConformalClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
         """
         proba = self._proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
@@ -672,10 +677,12 @@ class ConformalClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         pvalues : ndarray of shape (n_samples, n_classes)
+            Conformal p-value of every class.
         """
         check_is_fitted(self, "classes_")
         self._check_pvalues_defined()
@@ -719,6 +726,7 @@ class ConformalClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
@@ -753,6 +761,7 @@ class ConformalClassifier(
         Returns
         -------
         routing : MetadataRouter
+            Where ``fit``'s extra parameters are sent.
         """
         return MetadataRouter(owner=self).add(
             estimator=self._base_estimator(),

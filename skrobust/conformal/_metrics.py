@@ -48,6 +48,7 @@ def coverage_score(y_true, sets, *, classes=None):
     Returns
     -------
     coverage : float
+        Share of rows whose set holds the true label.
 
     Examples
     --------
@@ -66,10 +67,12 @@ def mean_set_size(sets):
     Parameters
     ----------
     sets : ndarray of bool, shape (n_samples, n_classes)
+        Prediction sets, e.g. from :meth:`ConformalClassifier.predict_set`.
 
     Returns
     -------
     size : float
+        Mean number of classes per set.
 
     Examples
     --------
@@ -96,8 +99,11 @@ def size_stratified_coverage(y_true, sets, *, classes=None):
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
+        True labels.
     sets : ndarray of bool, shape (n_samples, n_classes)
+        Prediction sets, e.g. from :meth:`ConformalClassifier.predict_set`.
     classes : array-like of shape (n_classes,), default=None
+        The label of each column; ``0..n_classes-1`` if None.
 
     Returns
     -------
@@ -129,8 +135,11 @@ def class_conditional_coverage(y_true, sets, *, classes=None):
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
+        True labels.
     sets : ndarray of bool, shape (n_samples, n_classes)
+        Prediction sets, e.g. from :meth:`ConformalClassifier.predict_set`.
     classes : array-like of shape (n_classes,), default=None
+        The label of each column; ``0..n_classes-1`` if None.
 
     Returns
     -------

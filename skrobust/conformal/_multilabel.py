@@ -401,6 +401,7 @@ class ConformalMultiLabelClassifier(
         Returns
         -------
         pvalues : ndarray of shape (n_samples,)
+            Conformal p-value of each row's label-set.
         """
         proba = self._label_proba(self._check_fitted_input(X))
         Y = self._encode_label_sets(Y, proba.shape[0])
@@ -581,6 +582,7 @@ def label_set_coverage(Y_true, regions):
     Returns
     -------
     coverage : float
+        Share of rows whose region holds the true label-set.
 
     Examples
     --------

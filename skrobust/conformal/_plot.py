@@ -34,6 +34,7 @@ def plot_coverage_vs_set_size(
     Returns
     -------
     ax : matplotlib Axes
+        The axes drawn on.
 
     Examples
     --------

@@ -309,6 +309,7 @@ class LLPBeliefPropagation(
         Returns
         -------
         self : LLPBeliefPropagation
+            The fitted estimator.
         """
         base = (
             LogisticRegression(max_iter=1000)
@@ -472,10 +473,12 @@ class LLPBeliefPropagation(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, 2)
+            Probabilities of ``classes_`` (negative, positive).
         """
         X = self._checked(X)
         return self.estimator_.predict_proba(X)
@@ -486,10 +489,12 @@ class LLPBeliefPropagation(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Log-odds of the positive class.
         """
         X = self._checked(X)
         return self._score(X)
@@ -500,10 +505,12 @@ class LLPBeliefPropagation(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]

@@ -49,6 +49,7 @@ def bag_log_loss(y, proba, *, bags=None):
     Returns
     -------
     loss : float
+        The mean over bags, weighted by bag size.
 
     Examples
     --------
@@ -83,6 +84,7 @@ def bag_absolute_error(y, proba, *, bags=None):
     Returns
     -------
     error : float
+        The mean over bags, weighted by bag size.
 
     Examples
     --------

@@ -227,6 +227,7 @@ class LLPClassifier(
         Returns
         -------
         self : LLPClassifier
+            The fitted estimator.
         """
         candidates = self._candidates()
         if bags is None:
@@ -312,10 +313,12 @@ class LLPClassifier(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Log-odds of the positive class, calibrated to the bags' counts.
         """
         X = self._checked(X)
         a, b = self.calibration_
