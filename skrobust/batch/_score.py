@@ -412,7 +412,7 @@ def _model_outputs(model, X, scores):
     out = {}
     proba = sets = None
     # a conformal model gives all three from one pass of its models
-    predict_all = _final_method(model, "_predict_all") if scores else None
+    predict_all = _final_method(model, "predict_with_sets") if scores else None
     if predict_all is not None:
         prediction, proba, sets = predict_all(X)
     else:

@@ -11,17 +11,17 @@ from sklearn.base import (
     clone,
 )
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import _safe_indexing
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    check_is_fitted,
     has_fit_parameter,
     validate_data,
 )
 
 from ..noise._confident import _joint, check_labels_and_proba, transition_and_prior
+from ..utils._meta import WrappedEstimatorMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import check_sample_weight
 from ._cross_fit import cross_val_proba
@@ -39,7 +39,11 @@ def _estimator_has(method):
 
 
 class CleanLearningClassifier(
-    MetaEstimatorMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+    WrappedEstimatorMixin,
+    MetaEstimatorMixin,
+    ClassifierMixin,
+    PickleVersionMixin,
+    BaseEstimator,
 ):
     """Find the likely label errors of a training set, drop them and refit.
 
@@ -298,26 +302,5 @@ class CleanLearningClassifier(
         X = self._check_fitted_input(X)
         return self.estimator_.decision_function(X)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        base = get_tags(self._base())
-        tags.input_tags.sparse = base.input_tags.sparse
-        tags.input_tags.allow_nan = base.input_tags.allow_nan
-        return tags
-
-    def _check_fitted_input(self, X):
-        """``X`` checked against the fit; the final model validates its values."""
-        check_is_fitted(self)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            ensure_all_finite=False,
-            dtype=None,
-            reset=False,
-        )
-
-    def _base(self):
-        if self.estimator is None:
-            return LogisticRegression(max_iter=1000)
-        return self.estimator
+    def _default_estimator(self):
+        return LogisticRegression(max_iter=1000)

@@ -45,6 +45,7 @@ from sklearn.utils.validation import (
 from ..noise import fit_symmetric_rate, symmetric_transition_matrix
 from ..noise._simulate import _check_transition_matrix
 from ..utils._folds import stratified_folds
+from ..utils._meta import WrappedEstimatorMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._proba import scores_to_proba
 from ..utils._validation import check_option
@@ -76,7 +77,11 @@ def model_proba(estimator, X, classes):
 
 
 class ConformalClassifier(
-    MetaEstimatorMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
+    WrappedEstimatorMixin,
+    MetaEstimatorMixin,
+    ClassifierMixin,
+    PickleVersionMixin,
+    BaseEstimator,
 ):
     """Prediction sets with guaranteed coverage around any classifier.
 
@@ -373,8 +378,12 @@ class ConformalClassifier(
                 )
         return alphas
 
+    def _default_estimator(self):
+        return LogisticRegression()
+
     def _base_estimator(self):
-        estimator = LogisticRegression() if self.estimator is None else self.estimator
+        """``_base()``, refused unless it gives class scores."""
+        estimator = self._base()
         if not (
             hasattr(estimator, "predict_proba")
             or hasattr(estimator, "decision_function")
@@ -747,9 +756,24 @@ class ConformalClassifier(
             sets = self.score_function_.sets(fold_probas[0], self.thresholds_, groups)
         return sets[:, :, 0] if np.ndim(self.alpha_) == 0 else sets
 
-    def _predict_all(self, X):
+    def predict_with_sets(self, X):
         """``predict``, ``predict_proba`` and ``predict_set`` of ``X`` from one
-        pass of the models (batch scoring asks for all three)."""
+        pass of the models (what batch scoring asks for).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            As :meth:`predict`.
+        proba : ndarray of shape (n_samples, n_classes)
+            As :meth:`predict_proba`.
+        sets : ndarray of bool, shape (n_samples, n_classes[, n_alphas])
+            As :meth:`predict_set`.
+        """
         fold_probas = self._fold_probas(X)
         proba = np.mean(fold_probas, axis=0)
         prediction = self.classes_[np.argmax(proba, axis=1)]
@@ -767,15 +791,6 @@ class ConformalClassifier(
             estimator=self._base_estimator(),
             method_mapping=MethodMapping().add(caller="fit", callee="fit"),
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        base = LogisticRegression() if self.estimator is None else self.estimator
-        base_tags = base.__sklearn_tags__()
-        tags.input_tags.sparse = base_tags.input_tags.sparse
-        tags.input_tags.allow_nan = base_tags.input_tags.allow_nan
-        tags.input_tags.string = base_tags.input_tags.string
-        return tags
 
 
 def _tune_raps(score, proba, labels, alpha, *, tune_lambda, tune_k):

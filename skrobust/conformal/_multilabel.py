@@ -16,7 +16,6 @@ from sklearn.base import (
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.utils import get_tags
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -33,6 +32,7 @@ from .._kernels.label_powerset import (
     label_set_scores,
     region_sizes,
 )
+from ..utils._meta import WrappedEstimatorMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._threads import map_row_blocks
 from ._quantile import conformal_threshold
@@ -41,6 +41,7 @@ _MAX_REGION_SIZE = 2**62
 
 
 class ConformalMultiLabelClassifier(
+    WrappedEstimatorMixin,
     MultiOutputMixin,
     MetaEstimatorMixin,
     ClassifierMixin,
@@ -412,9 +413,6 @@ class ConformalMultiLabelClassifier(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        base = get_tags(self._base())
-        tags.input_tags.sparse = base.input_tags.sparse
-        tags.input_tags.allow_nan = base.input_tags.allow_nan
         tags.classifier_tags.multi_class = False
         tags.classifier_tags.multi_label = True
         return tags
@@ -524,22 +522,8 @@ class ConformalMultiLabelClassifier(
             )
         return proba
 
-    def _check_fitted_input(self, X):
-        """``X`` checked against the fit; the model validates its values."""
-        check_is_fitted(self)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            ensure_all_finite=False,
-            dtype=None,
-            reset=False,
-        )
-
-    def _base(self):
-        if self.estimator is None:
-            return OneVsRestClassifier(LogisticRegression(max_iter=1000))
-        return self.estimator
+    def _default_estimator(self):
+        return OneVsRestClassifier(LogisticRegression(max_iter=1000))
 
 
 def _check_indicator(Y, name):

@@ -601,3 +601,14 @@ def test_sets_keep_the_levels_they_were_calibrated_for(stored_model):
         assert (
             clf.fit(X[:1000], labels[:1000]).predict_set(X[1000:]).sum() < before.sum()
         )
+
+
+def test_predict_with_sets_is_the_three_methods_in_one_pass(stored_model):
+    proba, labels = dirichlet_problem(600, 4, 5)
+    model, index = stored_model(proba)
+    clf = ConformalClassifier(model, method="prefit", alpha=[0.1, 0.2])
+    clf.fit(index[:300], labels[:300])
+    y_pred, probabilities, sets = clf.predict_with_sets(index[300:])
+    np.testing.assert_array_equal(y_pred, clf.predict(index[300:]))
+    np.testing.assert_array_equal(probabilities, clf.predict_proba(index[300:]))
+    np.testing.assert_array_equal(sets, clf.predict_set(index[300:]))
