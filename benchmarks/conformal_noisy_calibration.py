@@ -14,20 +14,20 @@ method="prefit")`` is calibrated by
 - clean: on the clean calibration labels (the reference set size; also
   "clean + PAC" and "clean + Mondrian", the references of the last two);
 - plain: split conformal on the noisy labels, no correction;
-- known r: ``noise_matrix=r`` (the true matrix);
-- estimated: ``noise_matrix="estimate"`` (the lower 95% confidence bound
+- known r: ``noise_rates=r`` (the true matrix);
+- estimated: ``noise_rates="auto"`` (the lower 95% confidence bound
   of the symmetric flip rate that makes the noisy labels most likely given
   the model's probabilities taken as clean-label posteriors,
   ``skrobust.noise.fit_symmetric_rate``);
-- ML matrix: ``noise_matrix`` set to the maximum-likelihood transition
+- ML matrix: ``noise_rates`` set to the maximum-likelihood transition
   matrix (``skrobust.noise.fit_transition_matrix``), passed as an array:
-  what "estimate" used before, for comparison;
-- confident learning: ``noise_matrix`` set to confident learning's
+  what "estimate" (now "auto") used before, for comparison;
+- confident learning: ``noise_rates`` set to confident learning's
   estimate on the calibration probabilities
   (``skrobust.noise.estimate_transition_matrix``), passed as an array: what
   "estimate" used before that;
-- known r + PAC: ``noise_matrix=r, guarantee="pac"`` (delta = 0.1);
-- known r + Mondrian: ``noise_matrix=r, mondrian="class"``;
+- known r + PAC: ``noise_rates=r, guarantee="pac"`` (delta = 0.1);
+- known r + Mondrian: ``noise_rates=r, mondrian="class"``;
 
 each with the LAC and the randomised APS score. The model's probabilities
 on the pool are computed once and served by a stub classifier (the sets
@@ -98,14 +98,14 @@ SCORES = {
 METHODS = {
     "clean": {},
     "plain": {},
-    "known r": {"noise_matrix": "rate"},
-    "estimated": {"noise_matrix": "estimate"},
-    "ML matrix": {"noise_matrix": "ml"},
-    "confident learning": {"noise_matrix": "cl"},
+    "known r": {"noise_rates": "rate"},
+    "estimated": {"noise_rates": "auto"},
+    "ML matrix": {"noise_rates": "ml"},
+    "confident learning": {"noise_rates": "cl"},
     "clean + PAC": {"guarantee": "pac"},
-    "known r + PAC": {"noise_matrix": "rate", "guarantee": "pac"},
+    "known r + PAC": {"noise_rates": "rate", "guarantee": "pac"},
     "clean + Mondrian": {"mondrian": "class"},
-    "known r + Mondrian": {"noise_matrix": "rate", "mondrian": "class"},
+    "known r + Mondrian": {"noise_rates": "rate", "mondrian": "class"},
 }
 ESTIMATES = ["estimated", "ML matrix", "confident learning"]
 # the clean-label run whose set size a method is compared with
@@ -171,8 +171,8 @@ def evaluate(model, options, X_cal, y_cal, X_test, y_test, seed):
     sets = cp.predict_set(X_test)
     classes = cp.classes_
     flip = np.nan
-    if cp.noise_matrix_ is not None:
-        flip = 1.0 - np.diag(cp.noise_matrix_).mean()
+    if cp.transition_matrix_ is not None:
+        flip = 1.0 - np.diag(cp.transition_matrix_).mean()
     return (
         coverage_score(y_test, sets, classes=classes),
         class_conditional_coverage(y_test, sets, classes=classes),
@@ -233,12 +233,12 @@ def run_dataset(name, X, y, args):
             for score, score_options in SCORES.items():
                 for method, method_options in METHODS.items():
                     options = {**score_options, **method_options}
-                    if options.get("noise_matrix") == "rate":
-                        options["noise_matrix"] = rate
-                    elif options.get("noise_matrix") == "cl":
-                        options["noise_matrix"] = cl_matrix
-                    elif options.get("noise_matrix") == "ml":
-                        options["noise_matrix"] = ml_matrix
+                    if options.get("noise_rates") == "rate":
+                        options["noise_rates"] = rate
+                    elif options.get("noise_rates") == "cl":
+                        options["noise_rates"] = cl_matrix
+                    elif options.get("noise_rates") == "ml":
+                        options["noise_rates"] = ml_matrix
                     y_cal = y_pool[cal] if method.startswith("clean") else y_noisy
                     results.setdefault((rate, score, method), []).append(
                         evaluate(model, options, index[cal], y_cal, *test_data, split)

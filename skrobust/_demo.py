@@ -192,7 +192,7 @@ def plot(results, path):
 def conformal_table(n_seeds=3, alpha=0.1):
     """Conformal sets calibrated on noisy labels: clean-label coverage and mean
     set size on digits, plain split conformal against the noise-corrected
-    thresholds (``noise_matrix`` = the flip rate).
+    thresholds (``noise_rates`` = the flip rate).
 
     Returns ``{method: {"coverage": [...], "size": [...]}}``, one value per
     noise rate of the calibration labels.
@@ -216,7 +216,7 @@ def conformal_table(n_seeds=3, alpha=0.1):
                     model,
                     alpha=alpha,
                     method="prefit",
-                    noise_matrix=rate if corrected else None,
+                    noise_rates=rate if corrected else None,
                 )
                 sets = clf.fit(X_cal, y_noisy).predict_set(X_test)
                 sums[name][0, r] += coverage_score(y_test, sets, classes=clf.classes_)

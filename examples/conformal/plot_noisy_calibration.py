@@ -11,8 +11,8 @@ cover the *true* labels far more often than asked, and are much larger than
 they need to be.
 
 :class:`~skrobust.conformal.ConformalClassifier` corrects the threshold with
-the noise transition matrix (``noise_matrix``: known, a symmetric rate, or
-estimated by confident learning), so that the coverage of the true labels is
+the noise transition matrix (``noise_rates``: known, a symmetric rate, or
+``"auto"``, a symmetric rate estimated from the calibration labels), so that the coverage of the true labels is
 back at ``1 - alpha`` with sets as small as clean calibration gives.
 """
 
@@ -51,12 +51,12 @@ runs = {
     "clean labels": (y_cal, None),
     "noisy labels, plain": (y_cal_noisy, None),
     "noisy labels, rate known": (y_cal_noisy, 0.2),
-    "noisy labels, matrix estimated": (y_cal_noisy, "estimate"),
+    "noisy labels, rate estimated": (y_cal_noisy, "auto"),
 }
 sets = {}
 print(f"{'calibration':32s} coverage at 0.9   mean set size")
 for name, (labels, noise) in runs.items():
-    clf = ConformalClassifier(model, alpha=alphas, method="prefit", noise_matrix=noise)
+    clf = ConformalClassifier(model, alpha=alphas, method="prefit", noise_rates=noise)
     sets[name] = clf.fit(X_cal, labels).predict_set(X_test)
     at_90 = sets[name][:, :, 1]
     print(

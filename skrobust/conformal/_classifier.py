@@ -1,6 +1,6 @@
 """ConformalClassifier: prediction sets around any classifier, as an estimator."""
 
-import numbers
+import warnings
 from dataclasses import replace
 from numbers import Integral, Real
 
@@ -20,6 +20,7 @@ from sklearn.utils import (
     _safe_indexing,
     assert_all_finite,
     check_random_state,
+    deprecated,
     indexable,
 )
 from sklearn.utils._metadata_requests import (
@@ -30,6 +31,7 @@ from sklearn.utils._metadata_requests import (
 )
 from sklearn.utils._param_validation import (
     HasMethods,
+    Hidden,
     Interval,
     RealNotInt,
     StrOptions,
@@ -43,17 +45,16 @@ from sklearn.utils.validation import (
 )
 
 from ..noise import fit_symmetric_rate, symmetric_transition_matrix
-from ..noise._simulate import _check_transition_matrix
+from ..noise._correction import check_noise_rates
 from ..utils._folds import stratified_folds
 from ..utils._meta import WrappedEstimatorMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._proba import scores_to_proba
-from ..utils._validation import check_option
 from ._calibration import calibrate, pvalues_from_counts
 from ._quantile import check_alpha, conformal_rank, warn_if_too_few
 from ._scores import SCORES, ScoreFunction
 
-# the one-sided level of the lower bound on the flip rate of noise_matrix="estimate"
+# the one-sided level of the lower bound on the flip rate of noise_rates="auto"
 _ESTIMATE_CONFIDENCE = 0.95
 
 _RAPS_LAMBDAS = (0.001, 0.01, 0.1, 0.2, 0.5)
@@ -93,7 +94,7 @@ class ConformalClassifier(
     parameters (``estimator__C``).
 
     Beyond split conformal prediction it keeps the guarantee when the
-    calibration labels are noisy (``noise_matrix``), when an adversary
+    calibration labels are noisy (``noise_rates``), when an adversary
     flipped up to ``n_poisoned`` of them, per class or per category
     (``mondrian``), and with a training-conditional PAC guarantee.
 
@@ -124,13 +125,16 @@ class ConformalClassifier(
         Coverage per group: "class" makes it hold for each true class; a
         callable maps ``X`` to one category per row and makes it hold
         within each category (each needs enough calibration samples).
-    noise_matrix : None, float, "estimate" or array of shape (K, K), default=None
-        Noise of the calibration labels: ``noise_matrix[i, j]`` the
-        probability that a sample of true class ``i`` is labelled ``j``,
-        rows and columns in the order of ``classes_``; a float is a
-        symmetric flip rate; "estimate" takes the symmetric flip rate of
-        the calibration labels under the model's probabilities, at its
-        one-sided 95% lower confidence bound
+    noise_rates : None, "auto", float, (rho_neg, rho_pos) or array of shape \
+(K, K), default=None
+        Noise of the calibration labels, as the SVMs' ``noise_rates`` says
+        it: None, clean labels; a float, a symmetric flip rate; a pair
+        (two classes), the rates at which ``classes_[0]`` and
+        ``classes_[1]`` are flipped; a matrix ``T[i, j]``, the probability
+        that a sample of true class ``i`` is labelled ``j`` (rows and
+        columns in the order of ``classes_``); "auto" takes the symmetric
+        flip rate of the calibration labels under the model's
+        probabilities, at its one-sided 95% lower confidence bound
         (:func:`skrobust.noise.fit_symmetric_rate`; see Notes for what it
         assumes). The thresholds then aim at the coverage of the *true*
         labels (NACP; see Notes).
@@ -169,6 +173,9 @@ class ConformalClassifier(
         Folds of ``method="cross"`` fitted in parallel.
     random_state : int, RandomState instance or None, default=None
         Seeds the calibration split, the folds and the randomised scores.
+    noise_matrix : default="deprecated"
+        Renamed ``noise_rates`` in 0.1 (``"estimate"`` is now ``"auto"``);
+        still accepted, with a ``FutureWarning``, until 0.3.
 
     Attributes
     ----------
@@ -185,8 +192,8 @@ class ConformalClassifier(
         p-values).
     categories_ : ndarray
         The categories of a callable ``mondrian``, in group order.
-    noise_matrix_ : ndarray of shape (n_classes, n_classes) or None
-        The calibration-label transition matrix used.
+    transition_matrix_ : ndarray of shape (n_classes, n_classes) or None
+        The calibration-label transition matrix used (the SVMs' name).
     raps_lambda_, raps_k_ : float, int
         The RAPS parameters used.
     alpha_ : float or ndarray of shape (n_alphas,)
@@ -216,7 +223,7 @@ class ConformalClassifier(
     ``q`` at which the estimate reaches ``(1 - alpha)(n + 1) / n``; with
     ``P = I`` this is split conformal prediction exactly.
 
-    ``noise_matrix="estimate"`` assumes the model's probabilities are those
+    ``noise_rates="auto"`` assumes the model's probabilities are those
     of the true classes (a model trained on clean labels and calibrated;
     one trained on the noisy labels predicts them, and the estimate then
     shrinks toward no noise: larger sets, still valid). It fits one
@@ -279,9 +286,9 @@ class ConformalClassifier(
         "cv": ["cv_object"],
         "mondrian": [None, StrOptions({"class"}), callable],
         # the range of a symmetric rate and a matrix's shape depend on the classes
-        "noise_matrix": [
+        "noise_rates": [
             None,
-            StrOptions({"estimate"}),
+            StrOptions({"auto"}),
             Interval(Real, 0, 1, closed="left"),
             "array-like",
         ],
@@ -294,6 +301,12 @@ class ConformalClassifier(
         "raps_k": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
+        "noise_matrix": [
+            Hidden(StrOptions({"deprecated", "estimate"})),
+            Hidden(Interval(Real, 0, 1, closed="left")),
+            Hidden("array-like"),
+            None,
+        ],
     }
 
     def __init__(
@@ -306,7 +319,7 @@ class ConformalClassifier(
         calibration_size=0.25,
         cv=5,
         mondrian=None,
-        noise_matrix=None,
+        noise_rates=None,
         guarantee="marginal",
         delta=0.1,
         n_poisoned=0,
@@ -316,6 +329,7 @@ class ConformalClassifier(
         raps_k="auto",
         n_jobs=None,
         random_state=None,
+        noise_matrix="deprecated",
     ):
         self.estimator = estimator
         self.alpha = alpha
@@ -324,7 +338,7 @@ class ConformalClassifier(
         self.calibration_size = calibration_size
         self.cv = cv
         self.mondrian = mondrian
-        self.noise_matrix = noise_matrix
+        self.noise_rates = noise_rates
         self.guarantee = guarantee
         self.delta = delta
         self.n_poisoned = n_poisoned
@@ -334,12 +348,38 @@ class ConformalClassifier(
         self.raps_k = raps_k
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.noise_matrix = noise_matrix
 
     # ------------------------------------------------------------ checks
+    def _noise(self):
+        """``noise_rates``, or the deprecated ``noise_matrix`` when given."""
+        if isinstance(self.noise_matrix, str) and self.noise_matrix == "deprecated":
+            return self.noise_rates
+        if isinstance(self.noise_matrix, str) and self.noise_matrix == "estimate":
+            return "auto"
+        return self.noise_matrix
+
+    @deprecated(
+        "noise_matrix_ was renamed transition_matrix_ in 0.1 and will be removed "
+        "in 0.3."
+    )
+    @property
+    def noise_matrix_(self):
+        return self.transition_matrix_
+
     def _check_params(self):
         """The levels (each in (0, 1)) and the rules between parameters;
         each parameter alone is checked by ``_parameter_constraints``."""
         alphas = check_alpha(self.alpha)
+        if not (
+            isinstance(self.noise_matrix, str) and self.noise_matrix == "deprecated"
+        ):
+            warnings.warn(
+                "noise_matrix was renamed noise_rates in 0.1, as the SVMs name it "
+                '("estimate" is now "auto"), and will be removed in 0.3.',
+                FutureWarning,
+                stacklevel=3,
+            )
         if self.randomized == "calibration" and not self.include_last_label:
             raise ValueError(
                 "randomized='calibration' needs include_last_label=True: without "
@@ -347,14 +387,10 @@ class ConformalClassifier(
                 "randomised calibration scores admit. Use randomized=False."
             )
         if self.method == "cross":
-            if (
-                self.noise_matrix is not None
-                or self.guarantee == "pac"
-                or self.n_poisoned
-            ):
+            if self._noise() is not None or self.guarantee == "pac" or self.n_poisoned:
                 raise ValueError(
                     "method='cross' gives the CV+ guarantee for clean labels only; "
-                    "use method='split' or 'prefit' with noise_matrix, "
+                    "use method='split' or 'prefit' with noise_rates, "
                     "guarantee='pac' or n_poisoned."
                 )
             if self.conformity_score == "raps" and "auto" in (
@@ -365,14 +401,10 @@ class ConformalClassifier(
                     "method='cross' has no calibration share to tune RAPS on; "
                     "give raps_lambda and raps_k."
                 )
-        if (
-            self.noise_matrix is not None
-            and self.mondrian is not None
-            and self.n_poisoned
-        ):
+        if self._noise() is not None and self.mondrian is not None and self.n_poisoned:
             if self.mondrian == "class":
                 raise ValueError(
-                    "n_poisoned with noise_matrix and mondrian='class' is not "
+                    "n_poisoned with noise_rates and mondrian='class' is not "
                     "supported: the flips would also move the estimated class "
                     "shares. Use marginal or callable-category coverage."
                 )
@@ -396,30 +428,18 @@ class ConformalClassifier(
 
     def _noise_inverse(self, labels, proba):
         K = self.classes_.shape[0]
-        if self.noise_matrix is None:
+        P = check_noise_rates(self._noise(), K)
+        if P is None:
             return None
-        if isinstance(self.noise_matrix, str):
-            check_option(self.noise_matrix, "noise_matrix", {"estimate"})
+        if isinstance(P, str):  # "auto"
             rate = fit_symmetric_rate(labels, proba, confidence=_ESTIMATE_CONFIDENCE)
             P = symmetric_transition_matrix(K, rate)
-        elif isinstance(self.noise_matrix, numbers.Real) and not isinstance(
-            self.noise_matrix, bool
-        ):
-            if not 0.0 <= self.noise_matrix < 1.0 - 1.0 / K:
-                raise ValueError(
-                    f"a noise rate must lie in [0, {1 - 1 / K:g}) for {K} classes "
-                    "(beyond it the noise hides the labels), got "
-                    f"{self.noise_matrix!r}."
-                )
-            P = symmetric_transition_matrix(K, float(self.noise_matrix))
-        else:
-            P = _check_transition_matrix(self.noise_matrix, K)
         if np.linalg.cond(P) > 1e8:
             raise ValueError(
-                "noise_matrix is not invertible (condition number "
+                "the noise_rates matrix is not invertible (condition number "
                 f"{np.linalg.cond(P):.3g}): its rows must be distinguishable."
             )
-        self.noise_matrix_ = P
+        self.transition_matrix_ = P
         return np.linalg.inv(P)
 
     # ------------------------------------------------------------ fit
@@ -433,7 +453,7 @@ class ConformalClassifier(
         X : array-like or sparse matrix of shape (n_samples, n_features)
             Training data; anything the wrapped estimator accepts.
         y : array-like of shape (n_samples,)
-            Labels (noisy ones with ``noise_matrix``).
+            Labels (noisy ones with ``noise_rates``).
         **fit_params : dict
             Passed to the estimator's ``fit`` (through metadata routing when
             it is enabled).
@@ -467,7 +487,7 @@ class ConformalClassifier(
             routed = process_routing(self, "fit", **fit_params).estimator.fit
         else:
             routed = fit_params
-        self.noise_matrix_ = None
+        self.transition_matrix_ = None
 
         if self.method == "prefit":
             check_is_fitted(estimator, msg="method='prefit' needs a fitted estimator.")

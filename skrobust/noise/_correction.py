@@ -10,11 +10,12 @@ import numbers
 import numpy as np
 
 from ._rates import check_rate_pair, clean_label_posterior, estimate_noise_rates
-from ._simulate import symmetric_transition_matrix
+from ._simulate import _check_transition_matrix, symmetric_transition_matrix
 
 
 def check_noise_rates(noise_rates, n_classes):
-    """Validate the ``noise_rates`` parameter of an estimator.
+    """Validate the ``noise_rates`` parameter of an estimator (the SVMs and
+    the conformal classifier share it).
 
     Returns None, ``"auto"``, or the (n_classes, n_classes) transition matrix
     ``T[i, j] = P(noisy = j | true = i)`` that the setting describes.
@@ -45,16 +46,7 @@ def check_noise_rates(noise_rates, n_classes):
             )
         rho_neg, rho_pos = check_rate_pair(values)
         return np.array([[1 - rho_neg, rho_neg], [rho_pos, 1 - rho_pos]])
-    if values.shape != (n_classes, n_classes):
-        raise ValueError(
-            f"a noise transition matrix must have shape ({n_classes}, {n_classes}), "
-            f"got {values.shape}."
-        )
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError("the noise transition matrix must be finite and non-negative.")
-    if not np.allclose(values.sum(axis=1), 1.0, atol=1e-6):
-        raise ValueError("each row of the noise transition matrix must sum to 1.")
-    return values
+    return _check_transition_matrix(values, n_classes, name="noise_rates")
 
 
 def ovr_noise_rates(transition, noisy_prior):

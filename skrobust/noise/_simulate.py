@@ -9,6 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
 
+# how far from 1 a row of a given transition matrix may sum (float rounding)
+ROW_SUM_TOLERANCE = 1e-8
+
 
 def _check_rate(rate):
     if not isinstance(rate, numbers.Real) or isinstance(rate, bool):
@@ -51,21 +54,23 @@ def _check_labels(y, classes):
     return y, classes, order[position]
 
 
-def _check_transition_matrix(transition_matrix, n_classes):
+def _check_transition_matrix(transition_matrix, n_classes, name="transition_matrix"):
+    """The one check of a transition matrix in the package: shape, finite
+    non-negative entries, rows summing to 1 within ``ROW_SUM_TOLERANCE``."""
     T = np.asarray(transition_matrix, dtype=float)
     if T.shape != (n_classes, n_classes):
         raise ValueError(
-            f"transition_matrix must have shape ({n_classes}, {n_classes}), one row "
+            f"{name} must have shape ({n_classes}, {n_classes}), one row "
             f"and column per class, got {T.shape}."
         )
     if not np.all(np.isfinite(T)):
-        raise ValueError(f"transition_matrix contains NaN or infinity: {T.tolist()}.")
+        raise ValueError(f"{name} contains NaN or infinity: {T.tolist()}.")
     if np.any(T < 0):
-        raise ValueError(f"transition_matrix must be non-negative, got {T.tolist()}.")
+        raise ValueError(f"{name} must be non-negative, got {T.tolist()}.")
     row_sums = T.sum(axis=1)
-    if np.any(np.abs(row_sums - 1.0) > 1e-8):
+    if np.any(np.abs(row_sums - 1.0) > ROW_SUM_TOLERANCE):
         raise ValueError(
-            f"transition_matrix rows must sum to 1, got row sums {row_sums.tolist()}."
+            f"{name} rows must sum to 1, got row sums {row_sums.tolist()}."
         )
     return T
 

@@ -245,7 +245,7 @@ def test_split_cross_and_prefit_cover_on_real_data():
     assert len(clf.estimator_.coef_) == 4
 
 
-def test_identity_noise_matrix_is_split_conformal(stored_model):
+def test_identity_transition_matrix_is_split_conformal(stored_model):
     proba, labels = dirichlet_problem(3000, 4, 4)
     model, index = stored_model(proba)
     for mondrian in (None, "class"):
@@ -253,7 +253,7 @@ def test_identity_noise_matrix_is_split_conformal(stored_model):
         plain.fit(index[:800], labels[:800])
         for noise in (np.eye(4), 0.0):
             corrected = ConformalClassifier(
-                model, method="prefit", mondrian=mondrian, noise_matrix=noise
+                model, method="prefit", mondrian=mondrian, noise_rates=noise
             ).fit(index[:800], labels[:800])
             np.testing.assert_array_equal(corrected.thresholds_, plain.thresholds_)
 
@@ -272,7 +272,7 @@ def test_noisy_calibration_labels_recover_clean_coverage(stored_model, mondrian)
     cal, test = slice(0, 10_000), slice(10_000, None)
     clean = ConformalClassifier(model, method="prefit", mondrian=mondrian)
     plain = clone(clean).fit(index[cal], noisy[cal])
-    corrected = clone(clean).set_params(noise_matrix=P).fit(index[cal], noisy[cal])
+    corrected = clone(clean).set_params(noise_rates=P).fit(index[cal], noisy[cal])
     clean.fit(index[cal], labels[cal])
     result = {}
     for name, clf in [("clean", clean), ("plain", plain), ("corrected", corrected)]:
@@ -287,7 +287,7 @@ def test_noisy_calibration_labels_recover_clean_coverage(stored_model, mondrian)
     assert abs(result["corrected"][1] - result["clean"][1]) < 0.1 * result["clean"][1]
 
 
-def test_estimated_noise_matrix_recovers_the_rate_and_errs_on_the_safe_side():
+def test_estimated_transition_matrix_recovers_the_rate_and_errs_on_the_safe_side():
     """'estimate' fits a symmetric rate by maximum likelihood under the
     model's probabilities (its lower 95% bound): right for a model trained
     on clean labels; for one trained on the noisy labels it under-states
@@ -299,18 +299,18 @@ def test_estimated_noise_matrix_recovers_the_rate_and_errs_on_the_safe_side():
     cal, test = slice(3000, 5000), slice(5000, None)
     for trained_on, train_labels in [("clean", y), ("noisy", noisy)]:
         model = FrozenEstimator(LogisticRegression().fit(X[:3000], train_labels[:3000]))
-        clf = ConformalClassifier(model, method="prefit", noise_matrix="estimate")
+        clf = ConformalClassifier(model, method="prefit", noise_rates="auto")
         sets = clf.fit(X[cal], noisy[cal]).predict_set(X[test])
         plain = ConformalClassifier(model, method="prefit").fit(X[cal], noisy[cal])
         plain_sets = plain.predict_set(X[test])
-        np.testing.assert_allclose(clf.noise_matrix_.sum(axis=1), 1.0)
+        np.testing.assert_allclose(clf.transition_matrix_.sum(axis=1), 1.0)
         coverage = coverage_score(y[test], sets)
         if trained_on == "clean":
-            assert abs(np.diag(clf.noise_matrix_).mean() - 0.8) < 0.04
+            assert abs(np.diag(clf.transition_matrix_).mean() - 0.8) < 0.04
             assert abs(coverage - 0.9) < 0.02
             assert mean_set_size(sets) < 0.7 * mean_set_size(plain_sets)
         else:
-            assert np.diag(clf.noise_matrix_).mean() > 0.85
+            assert np.diag(clf.transition_matrix_).mean() > 0.85
             assert coverage >= 0.9
             assert mean_set_size(sets) < mean_set_size(plain_sets)
 
@@ -328,13 +328,13 @@ def test_estimate_does_not_read_a_many_class_model_s_confusion_as_noise():
     cal, test = slice(4000, 6000), slice(6000, None)
     full = fit_transition_matrix(y[cal], model.predict_proba(X[cal]))
     coverage = {}
-    for name, noise in [("clean", None), ("estimate", "estimate"), ("full", full)]:
-        clf = ConformalClassifier(model, method="prefit", noise_matrix=noise)
+    for name, noise in [("clean", None), ("estimate", "auto"), ("full", full)]:
+        clf = ConformalClassifier(model, method="prefit", noise_rates=noise)
         coverage[name] = coverage_score(
             y[test], clf.fit(X[cal], y[cal]).predict_set(X[test])
         )
         if name == "estimate":
-            assert 1 - np.diag(clf.noise_matrix_).mean() < 0.02
+            assert 1 - np.diag(clf.transition_matrix_).mean() < 0.02
     assert 1 - np.diag(full).mean() > 0.03
     assert coverage["full"] < coverage["clean"] - 0.025
     assert coverage["estimate"] > coverage["clean"] - 0.015
@@ -439,7 +439,7 @@ def test_pac_guarantee_with_noisy_calibration_labels(stored_model):
     model, index = stored_model(proba)
     test = slice(50_000, None)
     clf = ConformalClassifier(
-        model, method="prefit", noise_matrix=0.1, guarantee="pac", delta=0.1
+        model, method="prefit", noise_rates=0.1, guarantee="pac", delta=0.1
     )
     misses, sizes = [], []
     for draw in range(25):
@@ -556,13 +556,13 @@ def test_bad_input_gets_clear_errors(stored_model):
         )
         ConformalClassifier(two_class, method="prefit").fit(index, labels)
     with pytest.raises(ValueError, match="rows must sum to 1"):
-        fit(noise_matrix=np.full((3, 3), 0.5))
+        fit(noise_rates=np.full((3, 3), 0.5))
     with pytest.raises(ValueError, match="not invertible"):
-        fit(noise_matrix=np.full((3, 3), 1 / 3))
+        fit(noise_rates=np.full((3, 3), 1 / 3))
     with pytest.raises(ValueError, match=r"must have shape \(3, 3\)"):
-        fit(noise_matrix=np.eye(2))
+        fit(noise_rates=np.eye(2))
     with pytest.raises(ValueError, match="noise rate must lie in"):
-        fit(noise_matrix=0.9)
+        fit(noise_rates=0.9)
     with pytest.raises(ValueError, match="'delta' parameter"):
         fit(guarantee="pac", delta=1.0)
     with pytest.raises(ValueError, match="'n_poisoned' parameter"):
@@ -574,7 +574,7 @@ def test_bad_input_gets_clear_errors(stored_model):
     with pytest.raises(ValueError, match="'randomized' parameter"):
         fit(randomized="always")
     with pytest.raises(ValueError, match="clean labels only"):
-        ConformalClassifier(method="cross", noise_matrix=0.1).fit(index, labels)
+        ConformalClassifier(method="cross", noise_rates=0.1).fit(index, labels)
     clf = fit(mondrian=lambda X: X[:, 0] % 2)
     with pytest.raises(ValueError, match="not seen at calibration"):
         clf.set_params(mondrian=lambda X: X[:, 0] % 3).predict_set(index)
@@ -612,3 +612,25 @@ def test_predict_with_sets_is_the_three_methods_in_one_pass(stored_model):
     np.testing.assert_array_equal(y_pred, clf.predict(index[300:]))
     np.testing.assert_array_equal(probabilities, clf.predict_proba(index[300:]))
     np.testing.assert_array_equal(sets, clf.predict_set(index[300:]))
+
+
+def test_noise_matrix_is_the_deprecated_name_of_noise_rates(stored_model):
+    proba, labels = dirichlet_problem(1000, 3, 4)
+    noisy, _ = symmetric_noise(labels, 0.2, random_state=0)
+    model, index = stored_model(proba)
+    new = ConformalClassifier(model, method="prefit", noise_rates="auto")
+    new.fit(index, noisy)
+    with pytest.warns(FutureWarning, match="noise_matrix was renamed noise_rates"):
+        old = ConformalClassifier(model, method="prefit", noise_matrix="estimate")
+        old.fit(index, noisy)
+    np.testing.assert_array_equal(old.thresholds_, new.thresholds_)
+    with pytest.warns(FutureWarning, match="transition_matrix_"):
+        np.testing.assert_array_equal(old.noise_matrix_, new.transition_matrix_)
+
+
+def test_binary_flip_rates_as_the_svms_take_them(stored_model):
+    proba, labels = dirichlet_problem(2000, 2, 6)
+    model, index = stored_model(proba)
+    pair = ConformalClassifier(model, method="prefit", noise_rates=(0.1, 0.3))
+    pair.fit(index, labels)
+    np.testing.assert_allclose(pair.transition_matrix_, [[0.9, 0.1], [0.3, 0.7]])

@@ -159,7 +159,7 @@ def test_noise_rate_settings_become_transition_matrices():
     )
     with pytest.raises(ValueError, match="needs binary labels"):
         check_noise_rates((0.1, 0.2), 3)
-    with pytest.raises(ValueError, match="each row of the noise transition matrix"):
+    with pytest.raises(ValueError, match="noise_rates rows must sum to 1"):
         check_noise_rates([[0.5, 0.4], [0.2, 0.8]], 2)
 
 
