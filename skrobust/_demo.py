@@ -45,6 +45,7 @@ from .conformal import ConformalClassifier, coverage_score, mean_set_size
 from .linear_model import RobustLossClassifier
 from .llp import DLLPClassifier, LLPBeliefPropagation, make_bags
 from .noise import flip_labels, pair_noise, symmetric_noise
+from .noise._correction import binary_transition_matrix
 from .poisoning import support_vector_flip_attack
 from .svm import FloralSVC, RobustLinearSVC, RobustSVC
 
@@ -64,9 +65,7 @@ def _one_sided(y, rate, random_state):
 
 
 def _class_conditional(y, rates, random_state):
-    rho_neg, rho_pos = rates
-    transition = np.array([[1.0 - rho_neg, rho_neg], [rho_pos, 1.0 - rho_pos]])
-    return flip_labels(y, transition, random_state=random_state)
+    return flip_labels(y, binary_transition_matrix(*rates), random_state=random_state)
 
 
 def _linear_models(seed):

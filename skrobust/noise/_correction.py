@@ -13,6 +13,11 @@ from ._rates import check_rate_pair, clean_label_posterior, estimate_noise_rates
 from ._simulate import _check_transition_matrix, symmetric_transition_matrix
 
 
+def binary_transition_matrix(rho_neg, rho_pos):
+    """The 2 x 2 transition matrix of the flip rates ``(rho_neg, rho_pos)``."""
+    return np.array([[1 - rho_neg, rho_neg], [rho_pos, 1 - rho_pos]])
+
+
 def check_noise_rates(noise_rates, n_classes):
     """Validate the ``noise_rates`` parameter of an estimator (the SVMs and
     the conformal classifier share it).
@@ -44,8 +49,7 @@ def check_noise_rates(noise_rates, n_classes):
                 "a pair (rho_neg, rho_pos) of noise rates needs binary labels; with "
                 f"{n_classes} classes pass a symmetric rate or a transition matrix."
             )
-        rho_neg, rho_pos = check_rate_pair(values)
-        return np.array([[1 - rho_neg, rho_neg], [rho_pos, 1 - rho_pos]])
+        return binary_transition_matrix(*check_rate_pair(values))
     return _check_transition_matrix(values, n_classes, name="noise_rates")
 
 

@@ -14,6 +14,7 @@ from joblib import Parallel
 
 from ..noise._confident import estimate_transition_matrix
 from ..noise._correction import (
+    binary_transition_matrix,
     check_ovr_rates,
     correction_posteriors,
     expected_accuracy,
@@ -128,10 +129,7 @@ class NoiseCorrectionMixin:
                 training.y, scores, rates, training.sample_weight
             )
         if len(training.positives) == 1:
-            ((rho_neg, rho_pos),) = rates
-            self.transition_matrix_ = np.array(
-                [[1 - rho_neg, rho_neg], [rho_pos, 1 - rho_pos]]
-            )
+            self.transition_matrix_ = binary_transition_matrix(*rates[0])
         return posteriors, rates
 
     def _folds(self, training):
