@@ -14,7 +14,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import _safe_indexing
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     has_fit_parameter,
     validate_data,
@@ -23,7 +22,7 @@ from sklearn.utils.validation import (
 from ..noise._confident import _joint, check_labels_and_proba, transition_and_prior
 from ..utils._meta import WrappedEstimatorMixin
 from ..utils._persistence import PickleVersionMixin
-from ..utils._validation import check_sample_weight
+from ..utils._validation import check_sample_weight, encode_classes
 from ._cross_fit import cross_val_proba
 from ._label_issues import FILTERS, _scores, flag_issues
 
@@ -188,13 +187,7 @@ class CleanLearningClassifier(
             ensure_all_finite=False,
             dtype=None,
         )
-        check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                "CleanLearningClassifier needs samples of at least 2 classes; got 1 "
-                f"class: {self.classes_[0]!r}."
-            )
+        self.classes_, y_encoded = encode_classes(y, "CleanLearningClassifier")
         weighted = has_fit_parameter(base, "sample_weight")
         if sample_weight is not None:
             if not weighted:

@@ -12,7 +12,6 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import softmax
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
 from .._kernels.crammer_singer import crammer_singer
@@ -30,6 +29,7 @@ from ..utils._linear import LinearScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
     check_sample_weight,
+    encode_classes,
 )
 
 LOSSES = {
@@ -300,13 +300,7 @@ default="comp_sum"
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float64, order="C"
         )
-        check_classification_targets(y)
-        classes, y_encoded = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                "RobustLossClassifier needs samples of at least 2 classes; got 1 "
-                f"class: {classes[0]!r}."
-            )
+        classes, y_encoded = encode_classes(y, "RobustLossClassifier")
         weights = check_sample_weight(sample_weight, X.shape[0])
         weights = (
             weights

@@ -20,11 +20,10 @@ from sklearn.metrics.pairwise import (
     sigmoid_kernel,
 )
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels.kernel_rows import KERNEL_CODES
-from ..utils._validation import check_option, check_sample_weight
+from ..utils._validation import check_option, check_sample_weight, encode_classes
 
 # rows of a scoring block: bounds the block's kernel matrix to about
 # _BLOCK_ROWS * n_support_vectors * 8 bytes
@@ -169,13 +168,7 @@ class KernelSVMMixin:
                 "with kernel='precomputed', X must be the square kernel matrix of "
                 f"the training samples; got shape {X.shape}."
             )
-        check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"{name} needs samples of at least 2 classes; got 1 class: "
-                f"{self.classes_[0]!r}."
-            )
+        self.classes_, y_encoded = encode_classes(y, name)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         if np.count_nonzero(np.bincount(y_encoded, weights=sample_weight) > 0) < 2:
             raise ValueError(

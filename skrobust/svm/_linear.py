@@ -11,7 +11,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 from threadpoolctl import ThreadpoolController
 
@@ -23,6 +22,7 @@ from ..utils._linear import LinearScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
     check_sample_weight,
+    encode_classes,
 )
 from ._correction import NoiseCorrectionMixin, TrainingSet
 
@@ -268,14 +268,8 @@ class RobustLinearSVC(
             order="C",
             accept_large_sparse=True,
         )
-        check_classification_targets(y)
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        self.classes_, y_encoded = encode_classes(y, "RobustLinearSVC")
         n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(
-                "RobustLinearSVC needs samples of at least 2 classes; got 1 class: "
-                f"{self.classes_[0]!r}."
-            )
         transition = check_noise_rates(self.noise_rates, n_classes)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         primal = self._use_primal(X)

@@ -4,6 +4,7 @@ import math
 import numbers
 
 import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
 
@@ -85,3 +86,15 @@ def check_budget(budget, n_samples):
     if not 0 <= budget < 1:
         raise ValueError(f"a budget fraction must lie in [0, 1), got {budget!r}.")
     return math.ceil(budget * n_samples)
+
+
+def encode_classes(y, owner):
+    """``(classes, y as indices into them)`` of classification targets; a
+    ValueError naming ``owner`` unless there are at least 2 classes."""
+    check_classification_targets(y)
+    classes, encoded = np.unique(y, return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError(
+            f"{owner} needs samples of at least 2 classes; got 1 class: {classes[0]!r}."
+        )
+    return classes, encoded
