@@ -10,8 +10,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
 from skrobust.cleaning import cross_val_proba
-from skrobust.conformal._classifier import model_proba
-from skrobust.utils._proba import scores_to_proba
+from skrobust.utils._proba import class_probabilities, scores_to_proba
 from skrobust.utils._threads import n_threads
 
 
@@ -30,7 +29,7 @@ def test_conformal_and_cleaning_turn_scores_into_the_same_probabilities():
     X, y = make_classification(300, 6, random_state=1)
     svm = LinearSVC().fit(X, y)
     expected = scores_to_proba(svm.decision_function(X))
-    np.testing.assert_allclose(model_proba(svm, X, svm.classes_), expected)
+    np.testing.assert_allclose(class_probabilities(svm, X, svm.classes_), expected)
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     scores = cross_val_predict(LinearSVC(), X, y, cv=folds, method="decision_function")
     np.testing.assert_allclose(
@@ -54,3 +53,13 @@ def test_n_jobs_none_is_one_thread_everywhere():
     assert n_threads(-1) == cpu_count()
     with pytest.raises(ValueError, match="non-zero integer"):
         n_threads(0)
+
+
+def test_cross_fitting_needs_folds_that_partition_the_samples():
+    X, y = make_classification(100, 4, random_state=3)
+    overlapping = [
+        (np.arange(50, 100), np.arange(0, 60)),
+        (np.arange(0, 50), np.arange(40, 100)),
+    ]
+    with pytest.raises(ValueError, match="exactly one test fold"):
+        cross_val_proba(LogisticRegression(), X, y, cv=overlapping)

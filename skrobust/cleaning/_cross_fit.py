@@ -1,12 +1,12 @@
 """Out-of-sample class probabilities of any classifier, by cross-fitting."""
 
 import numpy as np
-from sklearn.base import clone, is_classifier
-from sklearn.model_selection import cross_val_predict
+from sklearn.base import is_classifier
+from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
 
-from ..utils._folds import stratified_folds
-from ..utils._proba import scores_to_proba
+from ..utils._folds import fit_folds, stratified_folds
+from ..utils._proba import class_probabilities
 from ..utils._validation import check_option
 
 
@@ -81,11 +81,16 @@ def cross_val_proba(
             if hasattr(estimator, "predict_proba")
             else ("decision_function")
         )
-    cv = stratified_folds(cv, y, random_state)
+    folds = list(stratified_folds(cv, y, random_state).split(X, y))
+    tested = np.concatenate([test for _, test in folds])
+    if np.sort(tested).tolist() != list(range(len(y))):
+        raise ValueError("cv must put every sample in exactly one test fold.")
     params = None if sample_weight is None else {"sample_weight": sample_weight}
-    out = cross_val_predict(
-        clone(estimator), X, y, cv=cv, n_jobs=n_jobs, params=params, method=method
-    )
-    if method == "predict_proba":
-        return out
-    return scores_to_proba(out)
+    models = fit_folds(estimator, X, y, folds, fit_params=params, n_jobs=n_jobs)
+    classes = np.unique(y)
+    proba = np.empty((len(y), len(classes)))
+    for (_, test), model in zip(folds, models, strict=True):
+        proba[test] = class_probabilities(
+            model, _safe_indexing(X, test), classes, method
+        )
+    return proba

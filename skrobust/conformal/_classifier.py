@@ -6,7 +6,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -46,10 +45,10 @@ from sklearn.utils.validation import (
 
 from ..noise import fit_symmetric_rate, symmetric_transition_matrix
 from ..noise._correction import check_noise_rates
-from ..utils._folds import stratified_folds
+from ..utils._folds import fit_folds, stratified_folds, subset_fit_params
 from ..utils._meta import WrappedEstimatorMixin
 from ..utils._persistence import PickleVersionMixin
-from ..utils._proba import scores_to_proba
+from ..utils._proba import class_probabilities
 from ._calibration import calibrate, pvalues_from_counts
 from ._quantile import check_alpha, conformal_rank, warn_if_too_few
 from ._scores import SCORES, ScoreFunction
@@ -59,22 +58,6 @@ _ESTIMATE_CONFIDENCE = 0.95
 
 _RAPS_LAMBDAS = (0.001, 0.01, 0.1, 0.2, 0.5)
 _RAPS_TUNING_SHARE = 0.2
-
-
-def model_proba(estimator, X, classes):
-    """Class probabilities of a fitted classifier in the column order of
-    ``classes`` (zero for a class the model never saw); a decision function
-    goes through :func:`~skrobust.utils._proba.scores_to_proba`."""
-    if hasattr(estimator, "predict_proba"):
-        proba = np.asarray(estimator.predict_proba(X), dtype=float)
-    else:
-        proba = scores_to_proba(estimator.decision_function(X))
-    model_classes = np.asarray(estimator.classes_)
-    if model_classes.shape[0] == classes.shape[0] and np.all(model_classes == classes):
-        return np.ascontiguousarray(proba)
-    out = np.zeros((proba.shape[0], classes.shape[0]))
-    out[:, np.searchsorted(classes, model_classes)] = proba
-    return out
 
 
 class ConformalClassifier(
@@ -519,7 +502,7 @@ class ConformalClassifier(
             self.estimator_ = clone(estimator).fit(
                 _safe_indexing(X, fit_idx),
                 y[fit_idx],
-                **_subset(routed, fit_idx, n_samples),
+                **subset_fit_params(routed, fit_idx, n_samples),
             )
             self._calibrate(_safe_indexing(X, cal_idx), y[cal_idx], alphas)
         else:
@@ -560,7 +543,7 @@ class ConformalClassifier(
 
     def _calibrate(self, X, y, alphas):
         labels = np.searchsorted(self.classes_, y)
-        proba = model_proba(self.estimator_, X, self.classes_)
+        proba = class_probabilities(self.estimator_, X, self.classes_)
         groups = self._groups(X, fit=True)
         score = self._score_function()
         if score.name == "raps" and "auto" in (self.raps_lambda, self.raps_k):
@@ -602,14 +585,8 @@ class ConformalClassifier(
     def _fit_cross(self, X, y, alphas, estimator, routed):
         folds = list(stratified_folds(self.cv, y, self.random_state).split(X, y))
         n_samples = len(y)
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_one)(
-                clone(estimator),
-                _safe_indexing(X, train),
-                y[train],
-                _subset(routed, train, n_samples),
-            )
-            for train, _ in folds
+        self.estimators_ = fit_folds(
+            estimator, X, y, folds, fit_params=routed, n_jobs=self.n_jobs
         )
         score = self._score_function()
         self.score_function_ = score
@@ -620,7 +597,7 @@ class ConformalClassifier(
         for fold, ((_, test), model) in enumerate(
             zip(folds, self.estimators_, strict=True)
         ):
-            proba = model_proba(model, _safe_indexing(X, test), self.classes_)
+            proba = class_probabilities(model, _safe_indexing(X, test), self.classes_)
             fold_groups = None if groups is None else groups[test]
             self.fold_calibrations_.append(
                 calibrate(
@@ -659,7 +636,7 @@ class ConformalClassifier(
                 )
             validate_data(self, X, skip_check_array=True, reset=False)
         models = self.estimators_ if self.method == "cross" else [self.estimator_]
-        return [model_proba(model, X, self.classes_) for model in models]
+        return [class_probabilities(model, X, self.classes_) for model in models]
 
     def _proba(self, X):
         return np.mean(self._fold_probas(X), axis=0)
@@ -840,17 +817,3 @@ def _segment_name(model, g, j):
     if callable(model.mondrian):
         return f"category {model.categories_[g].item()!r}"
     return "the calibration set"
-
-
-def _fit_one(estimator, X, y, params):
-    return estimator.fit(X, y, **params)
-
-
-def _subset(params, indices, n_samples):
-    """Index the per-sample fit parameters (those of length ``n_samples``)."""
-    return {
-        key: _safe_indexing(value, indices)
-        if hasattr(value, "__len__") and _num_samples(value) == n_samples
-        else value
-        for key, value in params.items()
-    }
