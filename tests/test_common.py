@@ -13,6 +13,8 @@ CHECK_PARAMS = {
     # checks' rank-deficient kernels (duplicate all-zero rows), where SMO crawls
     "RobustSVC": {"tol": 1e-8},
     "RobustLossClassifier": {"tol": 1e-10},
+    # the checks fit on as few as 10 rows: two learners
+    "PartitionAggregationClassifier": {"n_partitions": 2},
     # three candidates fitted on each fold: two folds keep the checks quick
     "LLPClassifier": {"cv": 2},
 }

@@ -24,6 +24,7 @@ MODULES = [
     "conformal",
     "llp",
     "batch",
+    "certified",
     "exceptions",
     "utils.discovery",
 ]

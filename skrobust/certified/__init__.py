@@ -1,0 +1,6 @@
+"""Certified robustness to flipped training labels: predictions that come
+with the number of flips they withstand."""
+
+from ._partition import PartitionAggregationClassifier
+
+__all__ = ["PartitionAggregationClassifier"]

@@ -1,0 +1,127 @@
+"""PartitionAggregationClassifier: certificates against the published
+formulas, against brute force, and its edge cases."""
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+from sklearn.neighbors import KNeighborsClassifier
+
+from skrobust.certified import PartitionAggregationClassifier
+from skrobust.certified._hash import row_hashes
+from skrobust.certified._partition import certify_votes
+
+
+def dpa_reference(predictions, n_classes):
+    """DPA's certificate as published: floor((n_a - n_b - [b < a]) / 2), b
+    the strongest rival counting the tie rule."""
+    out = []
+    for row in predictions:
+        votes = np.bincount(row, minlength=n_classes)
+        a = int(np.argmax(votes))
+        out.append(
+            min(
+                (votes[a] - votes[c] - (c < a)) // 2 for c in range(n_classes) if c != a
+            )
+        )
+    return np.array(out)
+
+
+def fa_reference(predictions, n_classes, shifts):
+    """Finite Aggregation's certificate, written as in its paper: per rival,
+    the number of largest bucket closings the gap absorbs."""
+    n_learners = predictions.shape[1]
+    out = []
+    for row in predictions:
+        votes = np.bincount(row, minlength=n_classes)
+        a = int(np.argmax(votes))
+        best = None
+        for c in range(n_classes):
+            if c == a:
+                continue
+            gap = votes[a] - votes[c] - (c < a)
+            closings = []
+            for h in range(n_learners):
+                learners = [(h + s) % n_learners for s in shifts]
+                closings.append(
+                    sum(1 + (row[l] == a) - (row[l] == c) for l in learners)
+                )
+            total, count = 0, 0
+            for value in sorted(closings, reverse=True):
+                if total + value > gap:
+                    break
+                total, count = total + value, count + 1
+            best = count if best is None else min(best, count)
+        out.append(best)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+def test_certificates_match_the_published_formulas(n_classes):
+    rng = np.random.default_rng(n_classes)
+    predictions = rng.integers(0, n_classes, size=(200, 12))
+    # skew the votes so that certificates spread over their range
+    predictions[:100, :7] = 0
+    dpa = certify_votes(predictions, n_classes, np.array([0]))
+    np.testing.assert_array_equal(dpa, dpa_reference(predictions, n_classes))
+    shifts = np.array([0, 3, 7])
+    fa = certify_votes(predictions, n_classes, shifts)
+    np.testing.assert_array_equal(fa, fa_reference(predictions, n_classes, shifts))
+
+
+@pytest.mark.parametrize("n_shifts", [1, 2])
+def test_no_flip_set_within_the_certificate_changes_a_prediction(n_shifts):
+    # brute force: refit under every way to flip up to r labels (to any class)
+    X, y = make_classification(
+        13, 2, n_informative=2, n_redundant=0, n_classes=3, n_clusters_per_class=1,
+        random_state=4,
+    )  # fmt: skip
+    X_test = np.array([[0.0, 0.0], [1.5, -1.0], [-2.0, 1.0], [2.0, 2.0]])
+    params = dict(estimator=KNeighborsClassifier(1), n_partitions=3, n_shifts=n_shifts,
+                  random_state=0)  # fmt: skip
+    clf = PartitionAggregationClassifier(**params).fit(X, y)
+    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
+    assert flips.max() >= 1  # the check is not vacuous
+    for r in range(flips.max() + 1):
+        covered = flips >= r
+        for rows in itertools.combinations(range(len(y)), r):
+            for new in itertools.product(range(3), repeat=r):
+                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
+                    continue
+                flipped = y.copy()
+                flipped[list(rows)] = new
+                refit = PartitionAggregationClassifier(**params).fit(X, flipped)
+                np.testing.assert_array_equal(
+                    refit.predict(X_test)[covered], prediction[covered]
+                )
+
+
+def test_partitions_follow_the_features_only():
+    X, y = make_classification(300, 5, random_state=2)
+    X[10] = X[3]
+    hashes = row_hashes(X)
+    assert hashes[10] == hashes[3]
+    np.testing.assert_array_equal(row_hashes(sp.csr_matrix(X)), hashes)
+    # flipping labels leaves every learner's rows in place: same predictions
+    # where no flipped row fed the learner
+    a = PartitionAggregationClassifier(n_partitions=10).fit(X, y)
+    b = PartitionAggregationClassifier(n_partitions=10).fit(X, 1 - y)
+    assert np.mean(a.predict(X) != b.predict(X)) > 0.9
+
+
+def test_edge_cases_are_said():
+    X, y = make_classification(40, 4, random_state=0)
+    with pytest.raises(ValueError, match="50 buckets for 40 rows"):
+        PartitionAggregationClassifier().fit(X, y)
+    with pytest.raises(NotFittedError):
+        PartitionAggregationClassifier().certified_flips(X)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        PartitionAggregationClassifier(n_partitions=2).fit(X, np.zeros(40))
+    # the share of bucket 0 holds one class: its learner votes for it
+    y_one = np.where(row_hashes(X) % np.uint64(4) == 0, 1, y)
+    clf = PartitionAggregationClassifier(n_partitions=4).fit(X, y_one)
+    assert clf.estimators_[0] == 1
+    assert clf.certified_flips(X).shape == (40,)
