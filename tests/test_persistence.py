@@ -41,6 +41,10 @@ SKOPS_HELPER_TYPES = {
     "skrobust.svm._kernel_functions.KernelSpec",
     "skrobust.conformal._calibration.Calibration",
     "skrobust.conformal._scores.ScoreFunction",
+    # CertifiedKNeighborsClassifier's neighbour search (scikit-learn's own
+    # KNeighborsClassifier stores the same)
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
 }
 
 # Numba entry points of the predict paths (the helpers they call run inside

@@ -1,6 +1,7 @@
 """Certified robustness to flipped training labels: predictions that come
 with the number of flips they withstand."""
 
+from ._neighbors import CertifiedKNeighborsClassifier
 from ._partition import PartitionAggregationClassifier
 
-__all__ = ["PartitionAggregationClassifier"]
+__all__ = ["CertifiedKNeighborsClassifier", "PartitionAggregationClassifier"]

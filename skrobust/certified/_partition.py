@@ -223,34 +223,44 @@ class PartitionAggregationClassifier(
         return LogisticRegression(max_iter=1000)
 
 
-def certify_votes(predictions, n_classes, shifts):
-    """The certificate of each row from its learners' class indices.
+def certify_votes(predictions, n_classes, shifts, weights=None):
+    """The certificate of each row from the class indices its voters give.
 
-    ``predictions`` is ``(n_rows, n_learners)``; learner ``l`` is fed by the
-    buckets ``(l - s) mod n_learners`` for ``s`` in ``shifts``, so bucket
-    ``h`` feeds the learners ``(h + s) mod n_learners``.
+    ``predictions`` is ``(n_rows, n_voters)``; voter ``l`` is fed by the
+    buckets ``(l - s) mod n_voters`` for ``s`` in ``shifts``, so bucket
+    ``h`` feeds the voters ``(h + s) mod n_voters`` (one shift 0: each
+    bucket is one voter, as in DPA and kNN). ``weights`` (same shape, default
+    1) weigh the votes. For each rival class ``c`` a corrupted bucket can
+    turn every voter it feeds into a vote for ``c``, closing the winner's lead
+    by ``w (1 + [votes winner] - [votes c])`` per voter; the certificate is
+    how many of the largest closings the lead absorbs (a tie still goes to
+    the lower class index), minimised over ``c``.
     """
-    n_rows, n_learners = predictions.shape
-    votes = np.stack([(predictions == k).sum(axis=1) for k in range(n_classes)], axis=1)
+    n_rows, n_voters = predictions.shape
+    weights = np.ones(predictions.shape) if weights is None else weights
+    votes = np.stack(
+        [np.where(predictions == k, weights, 0).sum(axis=1) for k in range(n_classes)],
+        axis=1,
+    )
     winner = np.argmax(votes, axis=1)
     is_winner = predictions == winner[:, None]
-    fed = (np.arange(n_learners)[:, None] + np.asarray(shifts)[None, :]) % n_learners
+    fed = (np.arange(n_voters)[:, None] + np.asarray(shifts)[None, :]) % n_voters
     best = np.full(n_rows, np.iinfo(np.int64).max)
     rows = np.arange(n_rows)
     for c in range(n_classes):
         rival = winner != c
         if not rival.any():
             continue
-        gap = votes[rows, winner] - votes[:, c] - (c < winner)
-        # what corrupting bucket h takes off the gap: each learner it feeds
-        # can turn into a vote for c
-        closing = (1 + is_winner.astype(np.int64) - (predictions == c))[:, fed].sum(
-            axis=2
-        )
-        closing = -np.sort(-closing, axis=1)
+        lead = votes[rows, winner] - votes[:, c]
+        per_voter = weights * (1 + is_winner - (predictions == c))
+        closing = -np.sort(-per_voter[:, fed].sum(axis=2), axis=1)
         taken = np.cumsum(closing, axis=1)
-        flips = (taken <= gap[:, None]).sum(axis=1)
-        best = np.where(rival, np.minimum(best, flips), best)
+        # the winner keeps the row while its lead stays positive, or zero
+        # with the tie going its way (it is the lower class index)
+        kept = np.where(
+            (winner < c)[:, None], taken <= lead[:, None], taken < lead[:, None]
+        )
+        best = np.where(rival, np.minimum(best, kept.sum(axis=1)), best)
     return best
 
 

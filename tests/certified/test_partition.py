@@ -10,7 +10,10 @@ from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier
 
-from skrobust.certified import PartitionAggregationClassifier
+from skrobust.certified import (
+    CertifiedKNeighborsClassifier,
+    PartitionAggregationClassifier,
+)
 from skrobust.certified._hash import row_hashes
 from skrobust.certified._partition import certify_votes
 
@@ -125,3 +128,29 @@ def test_edge_cases_are_said():
     clf = PartitionAggregationClassifier(n_partitions=4).fit(X, y_one)
     assert clf.estimators_[0] == 1
     assert clf.certified_flips(X).shape == (40,)
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+def test_knn_certificate_is_sound_and_exact_by_brute_force(weights):
+    X, y = make_classification(
+        12, 2, n_informative=2, n_redundant=0, n_classes=3, n_clusters_per_class=1,
+        random_state=7,
+    )  # fmt: skip
+    X_test = np.array([[0.0, 0.0], [1.0, -1.0], [-1.5, 1.0], [2.0, 0.5], [-0.5, -2.0]])
+    clf = CertifiedKNeighborsClassifier(n_neighbors=5, weights=weights).fit(X, y)
+    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
+    assert flips.max() >= 1
+    changed = np.zeros(len(X_test), dtype=bool)  # by flip sets of size r + 1
+    for size in range(flips.max() + 2):
+        for rows in itertools.combinations(range(len(y)), size):
+            for new in itertools.product(range(3), repeat=size):
+                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
+                    continue
+                flipped = y.copy()
+                flipped[list(rows)] = new
+                moved = clf.fit(X, flipped).predict(X_test) != prediction
+                assert not np.any(moved & (flips >= size))
+                changed |= moved & (flips == size - 1)
+    # uniform weights: the certificate is exact, one flip more can win
+    if weights == "uniform":
+        assert changed.all()

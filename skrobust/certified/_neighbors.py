@@ -1,0 +1,102 @@
+"""CertifiedKNeighborsClassifier: k nearest neighbours, whose vote comes
+with the exact number of training-label flips it withstands."""
+
+import numpy as np
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors._base import _get_weights
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils._persistence import PickleVersionMixin
+from ._partition import certify_votes
+
+
+class CertifiedKNeighborsClassifier(PickleVersionMixin, KNeighborsClassifier):
+    """scikit-learn's :class:`~sklearn.neighbors.KNeighborsClassifier` with
+    :meth:`certified_flips`.
+
+    A row's neighbours depend on the features alone, so flipping training
+    labels can only change the labels of its ``n_neighbors`` voters. Each
+    flipped voter closes the winner's lead over a rival class ``c`` by at most
+    twice its weight (a vote moved from the winner to ``c``), or once (a
+    vote moved from a third class); the certificate is how many of the
+    largest closings the lead absorbs, minimised over ``c``: with uniform
+    weights ``floor((v_a - v_b - [b < a]) / 2)`` while the winner has the
+    votes to give, and exact (one flip more can change the prediction).
+    Everything else is :class:`~sklearn.neighbors.KNeighborsClassifier`.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+        Voters per prediction; the largest certificate is about half of it.
+    weights : {"uniform", "distance"}, callable or None, default="uniform"
+        As in :class:`~sklearn.neighbors.KNeighborsClassifier`.
+    algorithm : {"auto", "ball_tree", "kd_tree", "brute"}, default="auto"
+        As in :class:`~sklearn.neighbors.KNeighborsClassifier`.
+    leaf_size : int, default=30
+        As in :class:`~sklearn.neighbors.KNeighborsClassifier`.
+    p : float, default=2
+        As in :class:`~sklearn.neighbors.KNeighborsClassifier`.
+    metric : str or callable, default="minkowski"
+        As in :class:`~sklearn.neighbors.KNeighborsClassifier`.
+    metric_params : dict, default=None
+        As in :class:`~sklearn.neighbors.KNeighborsClassifier`.
+    n_jobs : int, default=None
+        As in :class:`~sklearn.neighbors.KNeighborsClassifier`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when ``X`` has string column names.
+    n_samples_fit_ : int
+        Number of training rows.
+
+    See Also
+    --------
+    PartitionAggregationClassifier : Certificates for any base model.
+
+    References
+    ----------
+    .. [1] J. Jia, Y. Liu, X. Cao, N. Z. Gong, "Certified Robustness of
+       Nearest Neighbors against Data Poisoning and Backdoor Attacks", AAAI
+       2022.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from skrobust.certified import CertifiedKNeighborsClassifier
+    >>> X, y = make_classification(500, 4, random_state=0)
+    >>> clf = CertifiedKNeighborsClassifier(n_neighbors=21).fit(X, y)
+    >>> flips = clf.certified_flips(X[:5])
+    >>> bool(flips.max() <= 10)  # half the voters at most
+    True
+    """
+
+    def certified_flips(self, X):
+        """How many training labels may be flipped without changing ``predict``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        flips : ndarray of int of shape (n_samples,)
+            For each row, the largest number of flipped training labels
+            (any rows, any new classes) under which its prediction cannot
+            change.
+        """
+        check_is_fitted(self)
+        if self._y.ndim != 1:
+            raise ValueError(
+                "certified_flips needs one output; this model was fitted on "
+                f"{self._y.shape[1]}."
+            )
+        distances, indices = self.kneighbors(X)
+        weights = _get_weights(distances, self.weights)
+        labels = self._y[indices]
+        return certify_votes(labels, len(self.classes_), np.zeros(1, int), weights)
