@@ -3,5 +3,10 @@ with the number of flips they withstand."""
 
 from ._neighbors import CertifiedKNeighborsClassifier
 from ._partition import PartitionAggregationClassifier
+from ._ridge import CertifiedRidgeClassifier
 
-__all__ = ["CertifiedKNeighborsClassifier", "PartitionAggregationClassifier"]
+__all__ = [
+    "CertifiedKNeighborsClassifier",
+    "CertifiedRidgeClassifier",
+    "PartitionAggregationClassifier",
+]

@@ -12,6 +12,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from skrobust.certified import (
     CertifiedKNeighborsClassifier,
+    CertifiedRidgeClassifier,
     PartitionAggregationClassifier,
 )
 from skrobust.certified._hash import row_hashes
@@ -154,3 +155,41 @@ def test_knn_certificate_is_sound_and_exact_by_brute_force(weights):
     # uniform weights: the certificate is exact, one flip more can win
     if weights == "uniform":
         assert changed.all()
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_ridge_certificate_is_sound_and_exact_by_brute_force(n_classes):
+    X, y = make_classification(
+        10, 3, n_informative=2, n_redundant=0, n_classes=n_classes,
+        n_clusters_per_class=1, class_sep=3.0, random_state=5,
+    )  # fmt: skip
+    X_test = X[:6] + np.random.default_rng(0).normal(scale=0.3, size=(6, 3))
+    clf = CertifiedRidgeClassifier(alpha=1.0).fit(X, y)
+    # the scores are the linear smoother the certificate reads
+    weights = clf._label_weights(X_test)
+    targets = np.where(y[:, None] == np.arange(n_classes), 1.0, -1.0)
+    smoothed = weights.T @ (targets[:, 1] if n_classes == 2 else targets)
+    np.testing.assert_allclose(smoothed, clf.decision_function(X_test), atol=1e-10)
+    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
+    assert flips.max() >= 1
+    changed = np.zeros(len(X_test), dtype=bool)
+    for size in range(flips.max() + 2):
+        for rows in itertools.combinations(range(len(y)), size):
+            for new in itertools.product(range(n_classes), repeat=size):
+                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
+                    continue
+                flipped = y.copy()
+                flipped[list(rows)] = new
+                if len(np.unique(flipped)) < n_classes:
+                    continue  # the refit would drop a class
+                moved = clf.fit(X, flipped).predict(X_test) != prediction
+                assert not np.any(moved & (flips >= size))
+                changed |= moved & (flips == size - 1)
+    assert changed[flips < flips.max()].all()  # exact: one flip more can win
+
+
+def test_ridge_certificate_is_refused_where_scores_are_not_linear_in_labels():
+    X, y = make_classification(50, 3, n_informative=2, n_redundant=0, random_state=0)
+    clf = CertifiedRidgeClassifier().fit(X, y, sample_weight=np.ones(50))
+    with pytest.raises(ValueError, match="linear in the labels"):
+        clf.certified_flips(X)
