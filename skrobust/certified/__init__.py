@@ -1,6 +1,7 @@
 """Certified robustness to flipped training labels: predictions that come
 with the number of flips they withstand."""
 
+from ._metrics import certified_accuracy
 from ._neighbors import CertifiedKNeighborsClassifier
 from ._partition import PartitionAggregationClassifier
 from ._ridge import CertifiedRidgeClassifier
@@ -9,4 +10,5 @@ __all__ = [
     "CertifiedKNeighborsClassifier",
     "CertifiedRidgeClassifier",
     "PartitionAggregationClassifier",
+    "certified_accuracy",
 ]

@@ -14,6 +14,7 @@ from skrobust.certified import (
     CertifiedKNeighborsClassifier,
     CertifiedRidgeClassifier,
     PartitionAggregationClassifier,
+    certified_accuracy,
 )
 from skrobust.certified._hash import row_hashes
 from skrobust.certified._partition import certify_votes
@@ -193,3 +194,13 @@ def test_ridge_certificate_is_refused_where_scores_are_not_linear_in_labels():
     clf = CertifiedRidgeClassifier().fit(X, y, sample_weight=np.ones(50))
     with pytest.raises(ValueError, match="linear in the labels"):
         clf.certified_flips(X)
+
+
+def test_certified_accuracy_counts_rows_right_and_certified():
+    radii, accuracy = certified_accuracy([0, 1, 1, 0], [0, 1, 0, 0], [2, 0, 5, 1])
+    np.testing.assert_array_equal(radii, np.arange(6))
+    np.testing.assert_allclose(accuracy, [0.75, 0.5, 0.25, 0.0, 0.0, 0.0])
+    _, at = certified_accuracy([0, 1], [0, 1], [4, 1], radii=[0, 2])
+    np.testing.assert_allclose(at, [1.0, 0.5])
+    with pytest.raises(ValueError, match="one entry per row"):
+        certified_accuracy([0, 1], [0], [1, 1])
