@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Certified accuracy: how many flips each model survives
-=====================================================
+======================================================
 
 A certified defense says, for every prediction, how many training labels an
 adversary could flip (any rows, to any classes) without changing it. The
