@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import load_iris, make_blobs, make_moons
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.model_selection import train_test_split
@@ -426,3 +427,30 @@ def test_old_spelling_of_neighbors_warns_and_fits_the_same_model():
         old = FloralSVC(n_rounds=51, holdout_labels="neighbours", random_state=0)
         old.fit(X, y)
     np.testing.assert_array_equal(old.decision_function(X), new.decision_function(X))
+
+
+def test_trusted_labels_reach_floral_through_a_pipeline():
+    # X_val is routed to FloralSVC and transformed by the steps before it
+    import sklearn
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_moons(300, noise=0.2, random_state=0)
+    X = 100 * X + 5
+    X_val, y_val = X[:50], y[:50]
+    model = FloralSVC(n_rounds=51, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = Pipeline(
+            [("scale", StandardScaler()),
+             ("floral", clone(model).set_fit_request(X_val=True, y_val=True))],
+            transform_input=["X_val"],
+        )  # fmt: skip
+        pipe.fit(X[50:], y[50:], X_val=X_val, y_val=y_val)
+        scaler = StandardScaler().fit(X[50:])
+        direct = clone(model).fit(
+            scaler.transform(X[50:]), y[50:],
+            X_val=scaler.transform(X_val), y_val=y_val,
+        )  # fmt: skip
+    np.testing.assert_array_equal(
+        pipe.decision_function(X), direct.decision_function(scaler.transform(X))
+    )
