@@ -166,31 +166,38 @@ class CertifiedRidgeClassifier(PickleVersionMixin, RidgeClassifier):
         return weights + 1.0 / n if self.fit_intercept else weights
 
     def _certify_block(self, X):
-        weights = self._label_weights(X)  # (n_train, n_rows)
-        scores = self.decision_function(X)
-        labels = self._y_fit
-        if scores.ndim == 1:  # class 1 iff s > 0; a flip moves s by -2 a_i t_i
-            signed = np.where(labels == 1, 1.0, -1.0)[:, None] * weights
-            winner_is_1 = scores > 0
-            closing = np.where(winner_is_1, 2 * signed, -2 * signed).clip(min=0)
-            lead = np.abs(scores)
-            return _absorbed(closing.T, lead, strict=winner_is_1)
-        winner = np.argmax(scores, axis=1)
-        rows = np.arange(scores.shape[0])
-        best = np.full(scores.shape[0], np.iinfo(np.int64).max)
-        for c in range(scores.shape[1]):
-            rival = winner != c
-            from_winner = labels[:, None] == winner[None, :]
-            from_rival = labels[:, None] == c
-            closing = np.where(
-                from_winner,
-                (4 * weights).clip(min=0),
-                np.where(from_rival, (-4 * weights).clip(min=0), 2 * np.abs(weights)),
-            )
-            lead = scores[rows, winner] - scores[:, c]
-            flips = _absorbed(closing.T, lead, strict=winner > c)
-            best = np.where(rival, np.minimum(best, flips), best)
-        return best
+        return certify_smoother(
+            self._label_weights(X), self.decision_function(X), self._y_fit
+        )
+
+
+def certify_smoother(weights, scores, labels):
+    """Exact certificates of a classifier whose scores are linear in +1/-1
+    targets: ``scores = weights.T @ targets`` (one column for two classes,
+    class 1 when positive; one per class otherwise, argmax with ties to the
+    lower index). ``weights`` is ``(n_train, n_rows)``, ``labels`` the
+    training class indices."""
+    if scores.ndim == 1:  # class 1 iff s > 0; a flip moves s by -2 a_i t_i
+        signed = np.where(labels == 1, 1.0, -1.0)[:, None] * weights
+        winner_is_1 = scores > 0
+        closing = np.where(winner_is_1, 2 * signed, -2 * signed).clip(min=0)
+        return _absorbed(closing.T, np.abs(scores), strict=winner_is_1)
+    winner = np.argmax(scores, axis=1)
+    rows = np.arange(scores.shape[0])
+    best = np.full(scores.shape[0], np.iinfo(np.int64).max)
+    for c in range(scores.shape[1]):
+        rival = winner != c
+        from_winner = labels[:, None] == winner[None, :]
+        from_rival = labels[:, None] == c
+        closing = np.where(
+            from_winner,
+            (4 * weights).clip(min=0),
+            np.where(from_rival, (-4 * weights).clip(min=0), 2 * np.abs(weights)),
+        )
+        lead = scores[rows, winner] - scores[:, c]
+        flips = _absorbed(closing.T, lead, strict=winner > c)
+        best = np.where(rival, np.minimum(best, flips), best)
+    return best
 
 
 def _absorbed(closing, lead, strict):
