@@ -1,6 +1,7 @@
 """Certified robustness to flipped training labels: predictions that come
 with the number of flips they withstand."""
 
+from ._kernel_ridge import CertifiedKernelRidgeClassifier
 from ._metrics import certified_accuracy
 from ._neighbors import CertifiedKNeighborsClassifier
 from ._partition import PartitionAggregationClassifier
@@ -8,6 +9,7 @@ from ._ridge import CertifiedRidgeClassifier
 
 __all__ = [
     "CertifiedKNeighborsClassifier",
+    "CertifiedKernelRidgeClassifier",
     "CertifiedRidgeClassifier",
     "PartitionAggregationClassifier",
     "certified_accuracy",

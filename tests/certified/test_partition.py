@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier
 
 from skrobust.certified import (
+    CertifiedKernelRidgeClassifier,
     CertifiedKNeighborsClassifier,
     CertifiedRidgeClassifier,
     PartitionAggregationClassifier,
@@ -204,3 +205,29 @@ def test_certified_accuracy_counts_rows_right_and_certified():
     np.testing.assert_allclose(at, [1.0, 0.5])
     with pytest.raises(ValueError, match="one entry per row"):
         certified_accuracy([0, 1], [0], [1, 1])
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_kernel_ridge_certificate_is_sound_and_exact_by_brute_force(n_classes):
+    X, y = make_classification(
+        10, 2, n_informative=2, n_redundant=0, n_classes=n_classes,
+        n_clusters_per_class=1, class_sep=2.5, random_state=8,
+    )  # fmt: skip
+    X_test = X[:6] + np.random.default_rng(1).normal(scale=0.3, size=(6, 2))
+    clf = CertifiedKernelRidgeClassifier(alpha=0.5, gamma=0.05).fit(X, y)
+    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
+    assert flips.max() >= 1
+    changed = np.zeros(len(X_test), dtype=bool)
+    for size in range(flips.max() + 2):
+        for rows in itertools.combinations(range(len(y)), size):
+            for new in itertools.product(range(n_classes), repeat=size):
+                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
+                    continue
+                flipped = y.copy()
+                flipped[list(rows)] = new
+                if len(np.unique(flipped)) < n_classes:
+                    continue
+                moved = clf.fit(X, flipped).predict(X_test) != prediction
+                assert not np.any(moved & (flips >= size))
+                changed |= moved & (flips == size - 1)
+    assert changed.all()
