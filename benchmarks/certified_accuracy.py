@@ -6,8 +6,10 @@ the data folder) the certified accuracy (right and certified) at r = 0,
 Aggregation and Finite Aggregation (logistic regression in each of
 ``--partitions`` learners; FA with 4 shifts), k nearest neighbours (k = 2 *
 partitions + 1, so that both are capped near the same number of flips) and
-the ridge classifier; then their fit and certification times. The
-certificates hold against any flips of that many training labels.
+the ridge classifier, and kernel ridge (rbf, on sets of at most 6,000
+training rows: it holds the n x n Gram matrix and its factor); then their
+fit and certification times. The certificates hold against any flips of
+that many training labels.
 
     python benchmarks/certified_accuracy.py --data ../shared/data
 """
@@ -22,6 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from skrobust.certified import (
+    CertifiedKernelRidgeClassifier,
     CertifiedKNeighborsClassifier,
     CertifiedRidgeClassifier,
     PartitionAggregationClassifier,
@@ -30,6 +33,7 @@ from skrobust.certified import (
 
 SETS = ["twonorm", "banana", "australian", "german", "satimage", "segment", "penbased"]
 SHARES = [0.0, 0.0025, 0.005, 0.01, 0.02]
+MAX_GRAM_ROWS = 6000
 
 
 def models(partitions):
@@ -40,6 +44,7 @@ def models(partitions):
         ),
         "kNN": CertifiedKNeighborsClassifier(n_neighbors=2 * partitions + 1),
         "ridge": CertifiedRidgeClassifier(),
+        "kernel ridge": CertifiedKernelRidgeClassifier(),
     }
 
 
@@ -65,6 +70,8 @@ def main():
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
         radii = [int(np.floor(s * len(y_train))) for s in SHARES]
         for model_name, model in models(args.partitions).items():
+            if model_name == "kernel ridge" and len(y_train) > MAX_GRAM_ROWS:
+                continue
             start = time.perf_counter()
             with warnings.catch_warnings():
                 # logistic regressions on small shares may stop at max_iter
