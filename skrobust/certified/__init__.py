@@ -6,10 +6,12 @@ from ._metrics import certified_accuracy
 from ._neighbors import CertifiedKNeighborsClassifier
 from ._partition import PartitionAggregationClassifier
 from ._ridge import CertifiedRidgeClassifier
+from ._spreading import CertifiedLabelSpreadingClassifier
 
 __all__ = [
     "CertifiedKNeighborsClassifier",
     "CertifiedKernelRidgeClassifier",
+    "CertifiedLabelSpreadingClassifier",
     "CertifiedRidgeClassifier",
     "PartitionAggregationClassifier",
     "certified_accuracy",

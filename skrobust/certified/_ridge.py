@@ -176,12 +176,15 @@ def certify_smoother(weights, scores, labels):
     targets: ``scores = weights.T @ targets`` (one column for two classes,
     class 1 when positive; one per class otherwise, argmax with ties to the
     lower index). ``weights`` is ``(n_train, n_rows)``, ``labels`` the
-    training class indices."""
+    training class indices. A certificate stays below the training rows of
+    the predicted class: flipping them all leaves no such class to predict."""
+    counts = np.bincount(labels, minlength=2 if scores.ndim == 1 else scores.shape[1])
     if scores.ndim == 1:  # class 1 iff s > 0; a flip moves s by -2 a_i t_i
         signed = np.where(labels == 1, 1.0, -1.0)[:, None] * weights
         winner_is_1 = scores > 0
         closing = np.where(winner_is_1, 2 * signed, -2 * signed).clip(min=0)
-        return _absorbed(closing.T, np.abs(scores), strict=winner_is_1)
+        flips = _absorbed(closing.T, np.abs(scores), strict=winner_is_1)
+        return np.minimum(flips, counts[winner_is_1.astype(int)] - 1)
     winner = np.argmax(scores, axis=1)
     rows = np.arange(scores.shape[0])
     best = np.full(scores.shape[0], np.iinfo(np.int64).max)
@@ -197,7 +200,7 @@ def certify_smoother(weights, scores, labels):
         lead = scores[rows, winner] - scores[:, c]
         flips = _absorbed(closing.T, lead, strict=winner > c)
         best = np.where(rival, np.minimum(best, flips), best)
-    return best
+    return np.minimum(best, counts[winner] - 1)
 
 
 def _absorbed(closing, lead, strict):

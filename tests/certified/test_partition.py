@@ -13,6 +13,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from skrobust.certified import (
     CertifiedKernelRidgeClassifier,
     CertifiedKNeighborsClassifier,
+    CertifiedLabelSpreadingClassifier,
     CertifiedRidgeClassifier,
     PartitionAggregationClassifier,
     certified_accuracy,
@@ -182,8 +183,8 @@ def test_ridge_certificate_is_sound_and_exact_by_brute_force(n_classes):
                     continue
                 flipped = y.copy()
                 flipped[list(rows)] = new
-                if len(np.unique(flipped)) < n_classes:
-                    continue  # the refit would drop a class
+                if len(np.unique(flipped)) < 2:
+                    continue  # no classifier fits one class
                 moved = clf.fit(X, flipped).predict(X_test) != prediction
                 assert not np.any(moved & (flips >= size))
                 changed |= moved & (flips == size - 1)
@@ -225,8 +226,35 @@ def test_kernel_ridge_certificate_is_sound_and_exact_by_brute_force(n_classes):
                     continue
                 flipped = y.copy()
                 flipped[list(rows)] = new
-                if len(np.unique(flipped)) < n_classes:
+                if len(np.unique(flipped)) < 2:
+                    continue  # no classifier fits one class
+                moved = clf.fit(X, flipped).predict(X_test) != prediction
+                assert not np.any(moved & (flips >= size))
+                changed |= moved & (flips == size - 1)
+    assert changed.all()
+
+
+@pytest.mark.parametrize("kernel", ["knn", "rbf"])
+def test_label_spreading_certificate_is_sound_and_exact_by_brute_force(kernel):
+    X, y = make_classification(
+        10, 2, n_informative=2, n_redundant=0, n_classes=3,
+        n_clusters_per_class=1, class_sep=2.5, random_state=8,
+    )  # fmt: skip
+    X_test = X[:6] + np.random.default_rng(1).normal(scale=0.3, size=(6, 2))
+    params = dict(kernel=kernel, n_neighbors=3, gamma=0.5, alpha=0.5)
+    clf = CertifiedLabelSpreadingClassifier(**params).fit(X, y)
+    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
+    assert flips.max() >= 1
+    changed = np.zeros(len(X_test), dtype=bool)
+    for size in range(flips.max() + 2):
+        for rows in itertools.combinations(range(len(y)), size):
+            for new in itertools.product(range(3), repeat=size):
+                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
                     continue
+                flipped = y.copy()
+                flipped[list(rows)] = new
+                if len(np.unique(flipped)) < 2:
+                    continue  # no classifier fits one class
                 moved = clf.fit(X, flipped).predict(X_test) != prediction
                 assert not np.any(moved & (flips >= size))
                 changed |= moved & (flips == size - 1)
