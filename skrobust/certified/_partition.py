@@ -59,8 +59,7 @@ class PartitionAggregationClassifier(
     estimator : classifier, default=None
         The model of each learner; ``LogisticRegression(max_iter=1000)`` if
         None. A learner whose rows hold one class predicts that class, and
-        one with no rows predicts the lowest class (neither depends on the
-        labels an adversary can reach beyond its own rows).
+        one with no rows abstains.
     n_partitions : int, default=50
         The learners of DPA; more give larger certificates, each learner
         fewer rows.
@@ -78,8 +77,9 @@ class PartitionAggregationClassifier(
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     estimators_ : list
-        One entry per learner: a fitted model, or the index of the class a
-        learner with one class (or no rows) predicts.
+        One entry per learner: a fitted model, the index of the class a
+        learner with one class predicts, or -1 for a learner with no rows
+        (it abstains).
     shifts_ : ndarray of shape (n_shifts,)
         The shifts, the first 0.
     n_features_in_ : int
@@ -156,6 +156,7 @@ class PartitionAggregationClassifier(
             dtype=None,
         )  # fmt: skip
         self.classes_, y_encoded = encode_classes(y, type(self).__name__)
+        self._class_counts = np.bincount(y_encoded, minlength=len(self.classes_))
         n_buckets = self.n_partitions * self.n_shifts
         if n_buckets > X.shape[0]:
             raise ValueError(
@@ -202,9 +203,12 @@ class PartitionAggregationClassifier(
             (any rows, any new classes) under which its prediction is
             guaranteed, whatever the flipped learners then predict.
         """
-        return certify_votes(
-            self._learner_predictions(X), len(self.classes_), self.shifts_
-        )
+        predictions = self._learner_predictions(X)
+        flips = certify_votes(predictions, len(self.classes_), self.shifts_)
+        # flipping every training row of the predicted class leaves no such
+        # class to predict
+        winner = np.argmax(self._votes(predictions), axis=1)
+        return np.minimum(flips, self._class_counts[winner] - 1)
 
     def _votes(self, predictions):
         K = len(self.classes_)
@@ -281,10 +285,11 @@ def _learner_rows(bucket, shifts, n_buckets):
 
 
 def _fit_learner(base, X, y, y_encoded, rows):
-    """A fitted clone, or the class index a one-class (or empty) share votes."""
+    """A fitted clone, the class index a one-class share votes, or -1 (an
+    abstention) for a share with no rows."""
     present = np.unique(y_encoded[rows])
     if present.shape[0] < 2:
-        return int(present[0]) if present.shape[0] else 0
+        return int(present[0]) if present.shape[0] else -1
     return clone(base).fit(_safe_indexing(X, rows), y[rows])
 
 
