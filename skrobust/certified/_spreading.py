@@ -118,6 +118,8 @@ class CertifiedLabelSpreadingClassifier(
                 f"n_neighbors={self.n_neighbors} needs more than {X.shape[0]} rows."
             )
         self.X_fit_ = X
+        # the neighbour search is built once, so that predicting fits nothing
+        self._search = NearestNeighbors().fit(X) if self.kernel == "knn" else None
         affinity = self._affinity(X, training=True)
         affinity = (affinity + affinity.T) / 2  # symmetric graph
         degree = np.sqrt(np.maximum(affinity.sum(axis=1), 1e-300))
@@ -212,8 +214,7 @@ class CertifiedLabelSpreadingClassifier(
                 np.fill_diagonal(affinity, 0.0)
             return affinity
         k = self.n_neighbors + int(training)  # a training row finds itself
-        search = NearestNeighbors(n_neighbors=k).fit(self.X_fit_)
-        _, indices = search.kneighbors(X)
+        _, indices = self._search.kneighbors(X, n_neighbors=k)
         if training:
             indices = indices[:, 1:]
         affinity = np.zeros((X.shape[0], self.X_fit_.shape[0]))
