@@ -12,8 +12,9 @@ they need to be.
 
 :class:`~skrobust.conformal.ConformalClassifier` corrects the threshold with
 the noise transition matrix (``noise_rates``: known, a symmetric rate, or
-``"auto"``, a symmetric rate estimated from the calibration labels), so that the coverage of the true labels is
-back at ``1 - alpha`` with sets as small as clean calibration gives.
+``"auto"``, a symmetric rate estimated from the calibration labels), so that
+the coverage of the true labels is back at ``1 - alpha`` with sets about as
+small as clean calibration gives.
 """
 
 # %%
