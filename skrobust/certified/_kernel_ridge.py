@@ -12,14 +12,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import encode_classes
+from ._base import CertifiedFlipsMixin, in_blocks
 from ._ridge import certify_smoother
-
-# test rows whose label weights are computed at once
-_BLOCK = 1024
 
 
 class CertifiedKernelRidgeClassifier(
-    ClassifierMixin, PickleVersionMixin, BaseEstimator
+    CertifiedFlipsMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
 ):
     """Kernel ridge classification with a certificate against flipped labels.
 
@@ -156,29 +154,14 @@ class CertifiedKernelRidgeClassifier(
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def certified_flips(self, X):
-        """How many training labels may be flipped without changing ``predict``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        flips : ndarray of int of shape (n_samples,)
-            For each row, the largest number of flipped training labels
-            (any rows, any new classes) under which its prediction cannot
-            change.
-        """
-        check_is_fitted(self)
+    def _certify(self, X):
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        blocks = []
-        for start in range(0, X.shape[0], _BLOCK):
-            kx = self._kernel(X[start : start + _BLOCK], self.X_fit_)
-            weights = cho_solve(self._factor, kx.T)  # (n_train, n_rows)
-            blocks.append(certify_smoother(weights, kx @ self.dual_coef_, self._y_fit))
-        return np.concatenate(blocks).astype(np.int64)
+        return in_blocks(self._certify_block, X)
+
+    def _certify_block(self, X):
+        kx = self._kernel(X, self.X_fit_)
+        weights = cho_solve(self._factor, kx.T)  # a(x), (n_train, n_rows)
+        return certify_smoother(weights, kx @ self.dual_coef_, self._y_fit)
 
     def _targets(self):
         K = len(self.classes_)

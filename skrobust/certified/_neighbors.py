@@ -4,13 +4,15 @@ with the exact number of training-label flips it withstands."""
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neighbors._base import _get_weights
-from sklearn.utils.validation import check_is_fitted
 
 from ..utils._persistence import PickleVersionMixin
+from ._base import CertifiedFlipsMixin
 from ._partition import certify_votes
 
 
-class CertifiedKNeighborsClassifier(PickleVersionMixin, KNeighborsClassifier):
+class CertifiedKNeighborsClassifier(
+    CertifiedFlipsMixin, PickleVersionMixin, KNeighborsClassifier
+):
     """scikit-learn's :class:`~sklearn.neighbors.KNeighborsClassifier` with
     :meth:`certified_flips`.
 
@@ -75,22 +77,7 @@ class CertifiedKNeighborsClassifier(PickleVersionMixin, KNeighborsClassifier):
     True
     """
 
-    def certified_flips(self, X):
-        """How many training labels may be flipped without changing ``predict``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        flips : ndarray of int of shape (n_samples,)
-            For each row, the largest number of flipped training labels
-            (any rows, any new classes) under which its prediction cannot
-            change.
-        """
-        check_is_fitted(self)
+    def _certify(self, X):
         if self._y.ndim != 1:
             raise ValueError(
                 "certified_flips needs one output; this model was fitted on "

@@ -20,10 +20,12 @@ from sklearn.utils.validation import validate_data
 from ..utils._meta import WrappedEstimatorMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import encode_classes
+from ._base import CertifiedFlipsMixin
 from ._hash import row_hashes
 
 
 class PartitionAggregationClassifier(
+    CertifiedFlipsMixin,
     WrappedEstimatorMixin,
     MetaEstimatorMixin,
     ClassifierMixin,
@@ -188,21 +190,7 @@ class PartitionAggregationClassifier(
         votes = self._votes(self._learner_predictions(X))
         return self.classes_[np.argmax(votes, axis=1)]
 
-    def certified_flips(self, X):
-        """How many training labels may be flipped without changing ``predict``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        flips : ndarray of int of shape (n_samples,)
-            For each row, the largest number of flipped training labels
-            (any rows, any new classes) under which its prediction is
-            guaranteed, whatever the flipped learners then predict.
-        """
+    def _certify(self, X):
         predictions = self._learner_predictions(X)
         flips = certify_votes(predictions, len(self.classes_), self.shifts_)
         # flipping every training row of the predicted class leaves no such

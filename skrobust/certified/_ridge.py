@@ -4,18 +4,18 @@ withstands."""
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import cho_factor, cho_solve
 from sklearn.base import _fit_context
 from sklearn.linear_model import RidgeClassifier
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ..utils._persistence import PickleVersionMixin
-
-# test rows whose label weights are computed at once: bounds the
-# (n_train, block) array of weights
-_BLOCK = 1024
+from ._base import CertifiedFlipsMixin, in_blocks
 
 
-class CertifiedRidgeClassifier(PickleVersionMixin, RidgeClassifier):
+class CertifiedRidgeClassifier(
+    CertifiedFlipsMixin, PickleVersionMixin, RidgeClassifier
+):
     """scikit-learn's :class:`~sklearn.linear_model.RidgeClassifier` with
     :meth:`certified_flips`.
 
@@ -118,26 +118,18 @@ class CertifiedRidgeClassifier(PickleVersionMixin, RidgeClassifier):
             or self.positive
         )
         if self._certifiable:
-            self._X_fit = np.asarray(dense, dtype=np.float64)
+            train = np.asarray(dense, dtype=np.float64)
+            mean = (
+                train.mean(axis=0) if self.fit_intercept else np.zeros(train.shape[1])
+            )
+            centred = train - mean
+            gram = centred.T @ centred + self.alpha * np.eye(train.shape[1])
+            # what a(x) needs, factored once
+            self._smoother = (mean, centred, cho_factor(gram))
             self._y_fit = np.searchsorted(self.classes_, np.asarray(y))
         return self
 
-    def certified_flips(self, X):
-        """How many training labels may be flipped without changing ``predict``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        flips : ndarray of int of shape (n_samples,)
-            For each row, the largest number of flipped training labels
-            (any rows, any new classes) under which its prediction cannot
-            change.
-        """
-        check_is_fitted(self)
+    def _certify(self, X):
         if not self._certifiable:
             raise ValueError(
                 "certified_flips needs the model fitted on dense data without "
@@ -145,27 +137,16 @@ class CertifiedRidgeClassifier(PickleVersionMixin, RidgeClassifier):
                 "then linear in the labels."
             )
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return np.concatenate(
-            [
-                self._certify_block(X[start : start + _BLOCK])
-                for start in range(0, X.shape[0], _BLOCK)
-            ]
-        ).astype(np.int64)
+        return in_blocks(self._certify_block, X)
 
     def _label_weights(self, X):
         """``a(x)`` of the rows of ``X``: (n_train, n_rows)."""
-        train = self._X_fit
-        n = train.shape[0]
-        if self.fit_intercept:
-            mean = train.mean(axis=0)
-            centred, X = train - mean, X - mean
-        else:
-            centred = train
-        gram = centred.T @ centred + self.alpha * np.eye(train.shape[1])
-        weights = centred @ np.linalg.solve(gram, X.T)
-        return weights + 1.0 / n if self.fit_intercept else weights
+        mean, centred, factor = self._smoother
+        weights = centred @ cho_solve(factor, (X - mean).T)
+        return weights + 1.0 / centred.shape[0] if self.fit_intercept else weights
 
     def _certify_block(self, X):
+        # the scores of predict itself, so that the certified class is its
         return certify_smoother(
             self._label_weights(X), self.decision_function(X), self._y_fit
         )

@@ -12,14 +12,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import encode_classes
+from ._base import CertifiedFlipsMixin, in_blocks
 from ._partition import certify_votes
-
-# test rows whose label weights are computed at once
-_BLOCK = 1024
 
 
 class CertifiedLabelSpreadingClassifier(
-    ClassifierMixin, PickleVersionMixin, BaseEstimator
+    CertifiedFlipsMixin, ClassifierMixin, PickleVersionMixin, BaseEstimator
 ):
     """Label spreading on a graph of the training rows, with a certificate
     against flipped labels.
@@ -160,45 +158,28 @@ class CertifiedLabelSpreadingClassifier(
         proba : ndarray of shape (n_samples, n_classes)
             Scores of ``classes_`` in order.
         """
-        scores = np.concatenate(
-            [self._scores(weights) for weights in self._label_weights(X)]
-        )
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        scores = in_blocks(lambda rows: self._scores(self._label_weights(rows)), X)
         return scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-300)
 
-    def certified_flips(self, X):
-        """How many training labels may be flipped without changing ``predict``.
+    def _certify(self, X):
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return in_blocks(self._certify_block, X)
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        flips : ndarray of int of shape (n_samples,)
-            For each row, the largest number of flipped training labels
-            (any rows, any new classes) under which its prediction cannot
-            change.
-        """
+    def _certify_block(self, X):
+        weights = self._label_weights(X)
+        voters = np.broadcast_to(self._y_fit, weights.shape)
+        flips = certify_votes(voters, len(self.classes_), np.zeros(1, int), weights)
         # below the training rows of the predicted class: flipping them all
         # leaves no such class to predict
         counts = np.bincount(self._y_fit, minlength=len(self.classes_))
-        blocks = []
-        for weights in self._label_weights(X):
-            voters = np.broadcast_to(self._y_fit, weights.shape)
-            flips = certify_votes(voters, len(self.classes_), np.zeros(1, int), weights)
-            winner = np.argmax(self._scores(weights), axis=1)
-            blocks.append(np.minimum(flips, counts[winner] - 1))
-        return np.concatenate(blocks).astype(np.int64)
+        winner = np.argmax(self._scores(weights), axis=1)
+        return np.minimum(flips, counts[winner] - 1)
 
     def _label_weights(self, X):
-        """``b(x)`` of blocks of rows of ``X``, each (n_rows, n_train)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return [
-            self._affinity(X[start : start + _BLOCK]) @ self._spread
-            for start in range(0, X.shape[0], _BLOCK)
-        ]
+        """``b(x)`` of the rows of ``X``: (n_rows, n_train)."""
+        return self._affinity(X) @ self._spread
 
     def _scores(self, weights):
         K = len(self.classes_)

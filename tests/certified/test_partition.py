@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier
@@ -79,31 +80,46 @@ def test_certificates_match_the_published_formulas(n_classes):
     np.testing.assert_array_equal(fa, fa_reference(predictions, n_classes, shifts))
 
 
-@pytest.mark.parametrize("n_shifts", [1, 2])
-def test_no_flip_set_within_the_certificate_changes_a_prediction(n_shifts):
-    # brute force: refit under every way to flip up to r labels (to any class)
-    X, y = make_classification(
-        13, 2, n_informative=2, n_redundant=0, n_classes=3, n_clusters_per_class=1,
-        random_state=4,
-    )  # fmt: skip
-    X_test = np.array([[0.0, 0.0], [1.5, -1.0], [-2.0, 1.0], [2.0, 2.0]])
-    params = dict(estimator=KNeighborsClassifier(1), n_partitions=3, n_shifts=n_shifts,
-                  random_state=0)  # fmt: skip
-    clf = PartitionAggregationClassifier(**params).fit(X, y)
-    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
+def check_by_brute_force(model, X, y, X_test, n_classes):
+    """Refit ``model`` under every flip set (any rows, to any other class) of
+    up to one more than the largest certificate: assert that no prediction
+    certified at r changes under r flips; return which rows some set of one
+    flip more than their certificate changes."""
+    prediction, flips = model.fit(X, y).predict(X_test), model.certified_flips(X_test)
     assert flips.max() >= 1  # the check is not vacuous
-    for r in range(flips.max() + 1):
-        covered = flips >= r
-        for rows in itertools.combinations(range(len(y)), r):
-            for new in itertools.product(range(3), repeat=r):
+    changed = np.zeros(len(X_test), dtype=bool)
+    for size in range(flips.max() + 2):
+        for rows in itertools.combinations(range(len(y)), size):
+            for new in itertools.product(range(n_classes), repeat=size):
                 if any(y[i] == c for i, c in zip(rows, new, strict=True)):
                     continue
                 flipped = y.copy()
                 flipped[list(rows)] = new
-                refit = PartitionAggregationClassifier(**params).fit(X, flipped)
-                np.testing.assert_array_equal(
-                    refit.predict(X_test)[covered], prediction[covered]
-                )
+                if len(np.unique(flipped)) < 2:
+                    continue  # no classifier fits one class
+                moved = clone(model).fit(X, flipped).predict(X_test) != prediction
+                assert not np.any(moved & (flips >= size))
+                changed |= moved & (flips == size - 1)
+    return changed
+
+
+def small_problem(n_samples, n_features, n_classes, seed, class_sep=1.0):
+    X, y = make_classification(
+        n_samples, n_features, n_informative=2, n_redundant=0, n_classes=n_classes,
+        n_clusters_per_class=1, class_sep=class_sep, random_state=seed,
+    )  # fmt: skip
+    X_test = X[:6] + np.random.default_rng(seed).normal(scale=0.3, size=(6, n_features))
+    return X, y, X_test
+
+
+@pytest.mark.parametrize("n_shifts", [1, 2])
+def test_partition_certificate_is_sound_by_brute_force(n_shifts):
+    X, y, _ = small_problem(13, 2, 3, 4)
+    X_test = np.array([[0.0, 0.0], [1.5, -1.0], [-2.0, 1.0], [2.0, 2.0]])
+    model = PartitionAggregationClassifier(
+        KNeighborsClassifier(1), n_partitions=3, n_shifts=n_shifts, random_state=0
+    )
+    check_by_brute_force(model, X, y, X_test, 3)
 
 
 def test_partitions_follow_the_features_only():
@@ -136,25 +152,11 @@ def test_edge_cases_are_said():
 
 @pytest.mark.parametrize("weights", ["uniform", "distance"])
 def test_knn_certificate_is_sound_and_exact_by_brute_force(weights):
-    X, y = make_classification(
-        12, 2, n_informative=2, n_redundant=0, n_classes=3, n_clusters_per_class=1,
-        random_state=7,
-    )  # fmt: skip
+    X, y, _ = small_problem(12, 2, 3, 7)
+    # between the classes, where distance weights leave votes to flip
     X_test = np.array([[0.0, 0.0], [1.0, -1.0], [-1.5, 1.0], [2.0, 0.5], [-0.5, -2.0]])
-    clf = CertifiedKNeighborsClassifier(n_neighbors=5, weights=weights).fit(X, y)
-    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
-    assert flips.max() >= 1
-    changed = np.zeros(len(X_test), dtype=bool)  # by flip sets of size r + 1
-    for size in range(flips.max() + 2):
-        for rows in itertools.combinations(range(len(y)), size):
-            for new in itertools.product(range(3), repeat=size):
-                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
-                    continue
-                flipped = y.copy()
-                flipped[list(rows)] = new
-                moved = clf.fit(X, flipped).predict(X_test) != prediction
-                assert not np.any(moved & (flips >= size))
-                changed |= moved & (flips == size - 1)
+    model = CertifiedKNeighborsClassifier(n_neighbors=5, weights=weights)
+    changed = check_by_brute_force(model, X, y, X_test, 3)
     # uniform weights: the certificate is exact, one flip more can win
     if weights == "uniform":
         assert changed.all()
@@ -162,33 +164,15 @@ def test_knn_certificate_is_sound_and_exact_by_brute_force(weights):
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_ridge_certificate_is_sound_and_exact_by_brute_force(n_classes):
-    X, y = make_classification(
-        10, 3, n_informative=2, n_redundant=0, n_classes=n_classes,
-        n_clusters_per_class=1, class_sep=3.0, random_state=5,
-    )  # fmt: skip
-    X_test = X[:6] + np.random.default_rng(0).normal(scale=0.3, size=(6, 3))
-    clf = CertifiedRidgeClassifier(alpha=1.0).fit(X, y)
+    X, y, X_test = small_problem(10, 3, n_classes, 5, class_sep=3.0)
+    model = CertifiedRidgeClassifier(alpha=1.0).fit(X, y)
     # the scores are the linear smoother the certificate reads
-    weights = clf._label_weights(X_test)
     targets = np.where(y[:, None] == np.arange(n_classes), 1.0, -1.0)
-    smoothed = weights.T @ (targets[:, 1] if n_classes == 2 else targets)
-    np.testing.assert_allclose(smoothed, clf.decision_function(X_test), atol=1e-10)
-    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
-    assert flips.max() >= 1
-    changed = np.zeros(len(X_test), dtype=bool)
-    for size in range(flips.max() + 2):
-        for rows in itertools.combinations(range(len(y)), size):
-            for new in itertools.product(range(n_classes), repeat=size):
-                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
-                    continue
-                flipped = y.copy()
-                flipped[list(rows)] = new
-                if len(np.unique(flipped)) < 2:
-                    continue  # no classifier fits one class
-                moved = clf.fit(X, flipped).predict(X_test) != prediction
-                assert not np.any(moved & (flips >= size))
-                changed |= moved & (flips == size - 1)
-    assert changed.all()  # exact: one flip more can change every prediction
+    smoothed = model._label_weights(X_test).T @ (
+        targets[:, 1] if n_classes == 2 else targets
+    )
+    np.testing.assert_allclose(smoothed, model.decision_function(X_test), atol=1e-10)
+    assert check_by_brute_force(model, X, y, X_test, n_classes).all()  # exact
 
 
 def test_ridge_certificate_is_refused_where_scores_are_not_linear_in_labels():
@@ -210,52 +194,15 @@ def test_certified_accuracy_counts_rows_right_and_certified():
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_kernel_ridge_certificate_is_sound_and_exact_by_brute_force(n_classes):
-    X, y = make_classification(
-        10, 2, n_informative=2, n_redundant=0, n_classes=n_classes,
-        n_clusters_per_class=1, class_sep=2.5, random_state=8,
-    )  # fmt: skip
-    X_test = X[:6] + np.random.default_rng(1).normal(scale=0.3, size=(6, 2))
-    clf = CertifiedKernelRidgeClassifier(alpha=0.5, gamma=0.05).fit(X, y)
-    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
-    assert flips.max() >= 1
-    changed = np.zeros(len(X_test), dtype=bool)
-    for size in range(flips.max() + 2):
-        for rows in itertools.combinations(range(len(y)), size):
-            for new in itertools.product(range(n_classes), repeat=size):
-                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
-                    continue
-                flipped = y.copy()
-                flipped[list(rows)] = new
-                if len(np.unique(flipped)) < 2:
-                    continue  # no classifier fits one class
-                moved = clf.fit(X, flipped).predict(X_test) != prediction
-                assert not np.any(moved & (flips >= size))
-                changed |= moved & (flips == size - 1)
-    assert changed.all()
+    X, y, X_test = small_problem(10, 2, n_classes, 8, class_sep=2.5)
+    model = CertifiedKernelRidgeClassifier(alpha=0.5, gamma=0.05)
+    assert check_by_brute_force(model, X, y, X_test, n_classes).all()  # exact
 
 
 @pytest.mark.parametrize("kernel", ["knn", "rbf"])
 def test_label_spreading_certificate_is_sound_and_exact_by_brute_force(kernel):
-    X, y = make_classification(
-        10, 2, n_informative=2, n_redundant=0, n_classes=3,
-        n_clusters_per_class=1, class_sep=2.5, random_state=8,
-    )  # fmt: skip
-    X_test = X[:6] + np.random.default_rng(1).normal(scale=0.3, size=(6, 2))
-    params = dict(kernel=kernel, n_neighbors=3, gamma=0.5, alpha=0.5)
-    clf = CertifiedLabelSpreadingClassifier(**params).fit(X, y)
-    prediction, flips = clf.predict(X_test), clf.certified_flips(X_test)
-    assert flips.max() >= 1
-    changed = np.zeros(len(X_test), dtype=bool)
-    for size in range(flips.max() + 2):
-        for rows in itertools.combinations(range(len(y)), size):
-            for new in itertools.product(range(3), repeat=size):
-                if any(y[i] == c for i, c in zip(rows, new, strict=True)):
-                    continue
-                flipped = y.copy()
-                flipped[list(rows)] = new
-                if len(np.unique(flipped)) < 2:
-                    continue  # no classifier fits one class
-                moved = clf.fit(X, flipped).predict(X_test) != prediction
-                assert not np.any(moved & (flips >= size))
-                changed |= moved & (flips == size - 1)
-    assert changed.all()
+    X, y, X_test = small_problem(10, 2, 3, 8, class_sep=2.5)
+    model = CertifiedLabelSpreadingClassifier(
+        kernel, n_neighbors=3, gamma=0.5, alpha=0.5
+    )
+    assert check_by_brute_force(model, X, y, X_test, 3).all()  # exact
