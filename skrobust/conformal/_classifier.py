@@ -334,11 +334,16 @@ class ConformalClassifier(
         self.noise_matrix = noise_matrix
 
     # ------------------------------------------------------------ checks
+    def _noise_matrix_given(self):
+        return not (
+            isinstance(self.noise_matrix, str) and self.noise_matrix == "deprecated"
+        )
+
     def _noise(self):
         """``noise_rates``, or the deprecated ``noise_matrix`` when given."""
-        if isinstance(self.noise_matrix, str) and self.noise_matrix == "deprecated":
+        if not self._noise_matrix_given():
             return self.noise_rates
-        if isinstance(self.noise_matrix, str) and self.noise_matrix == "estimate":
+        if isinstance(self.noise_matrix, str):  # "estimate"
             return "auto"
         return self.noise_matrix
 
@@ -354,9 +359,7 @@ class ConformalClassifier(
         """The levels (each in (0, 1)) and the rules between parameters;
         each parameter alone is checked by ``_parameter_constraints``."""
         alphas = check_alpha(self.alpha)
-        if not (
-            isinstance(self.noise_matrix, str) and self.noise_matrix == "deprecated"
-        ):
+        if self._noise_matrix_given():
             warnings.warn(
                 "noise_matrix was renamed noise_rates in 0.1, as the SVMs name it "
                 '("estimate" is now "auto"), and will be removed in 0.3.',

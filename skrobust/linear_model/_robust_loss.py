@@ -410,7 +410,7 @@ default="comp_sum"
     def _check_params(self):
         """The deprecated spelling; each parameter alone is checked by
         ``_parameter_constraints``."""
-        if self._adaptivity() is not self.adaptivity:
+        if self._alpha_given():
             warnings.warn(
                 "alpha was renamed adaptivity in 0.1 and will be removed in 0.3; "
                 "pass adaptivity.",
@@ -418,10 +418,12 @@ default="comp_sum"
                 stacklevel=3,
             )
 
+    def _alpha_given(self):
+        return not (isinstance(self.alpha, str) and self.alpha == "deprecated")
+
     def _adaptivity(self):
         """``adaptivity``, or the deprecated ``alpha`` when it was given."""
-        unset = isinstance(self.alpha, str) and self.alpha == "deprecated"
-        return self.adaptivity if unset else self.alpha
+        return self.alpha if self._alpha_given() else self.adaptivity
 
     def _fit_primal(self, X, y, weights, n_classes, code, start, temperatures=False):
         """``(W, n_iter, converged)`` of the smooth loss ``code`` from
