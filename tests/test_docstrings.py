@@ -46,8 +46,14 @@ def _public_names():
             full = f"skrobust.{module_name}.{name}"
             yield full, True
             if inspect.isclass(obj):
-                for attribute, value in vars(obj).items():
-                    if not attribute.startswith("_") and callable(value):
+                # its own methods and those of skrobust's mixins
+                for attribute in dir(obj):
+                    value = inspect.getattr_static(obj, attribute)
+                    if (
+                        not attribute.startswith("_")
+                        and callable(value)
+                        and getattr(value, "__module__", "").startswith("skrobust")
+                    ):
                         yield f"{full}.{attribute}", False
 
 

@@ -43,10 +43,12 @@ class LogOddsMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, 2)
+            Probabilities of ``classes_`` (negative, positive).
         """
         positive = expit(self.decision_function(X))
         return np.column_stack([1.0 - positive, positive])
@@ -57,10 +59,12 @@ class LogOddsMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
         """
         positive = self.decision_function(X) > 0
         return self.classes_[positive.astype(int)]
@@ -98,6 +102,7 @@ class _BagLinearModel(
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         if bags is None:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
@@ -124,10 +129,12 @@ class _BagLinearModel(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         scores : ndarray of shape (n_samples,)
+            Log-odds of the positive class.
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
