@@ -41,6 +41,9 @@ SKOPS_HELPER_TYPES = {
     "skrobust.svm._kernel_functions.KernelSpec",
     "skrobust.conformal._calibration.Calibration",
     "skrobust.conformal._scores.ScoreFunction",
+    # RobustConformalClassifier's closed form of its model's logits
+    "skrobust.conformal._perturbation.LinearView",
+    "skrobust.conformal._perturbation.RBFView",
     # CertifiedKNeighborsClassifier's neighbour search (scikit-learn's own
     # KNeighborsClassifier stores the same)
     "sklearn.neighbors._kd_tree.KDTree",

@@ -9,10 +9,12 @@ from ._metrics import (
 )
 from ._multilabel import ConformalMultiLabelClassifier, label_set_coverage
 from ._plot import plot_coverage_vs_set_size
+from ._robust import RobustConformalClassifier
 
 __all__ = [
     "ConformalClassifier",
     "ConformalMultiLabelClassifier",
+    "RobustConformalClassifier",
     "class_conditional_coverage",
     "coverage_score",
     "label_set_coverage",

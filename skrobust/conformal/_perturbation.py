@@ -1,0 +1,184 @@
+"""What an l2 perturbation of the input can do to a model's class scores.
+
+A model "with a closed form" is one whose class probabilities are the
+softmax of logits known as a function of the input: a linear model
+(``z = X W' + b``; a binary model's logits are ``(0, f)``, the sigmoid) or a
+binary RBF-kernel SVM. For them :func:`max_probabilities` bounds each
+class's probability over the ball ``||x' - x||_2 <= epsilon`` with no Monte
+Carlo, and the smoothing kernels move the logits in closed form.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils.extmath import softmax
+
+from .._kernels import smoothing as kernels
+from ..utils._proba import class_probabilities
+from ..utils._threads import map_row_blocks
+
+# logits = X @ W.T + b, W of shape (K, d)
+LinearView = namedtuple("LinearView", "W b")
+# f = sum_s c_s exp(-gamma ||x - s||^2) + b; logits (0, f)
+RBFView = namedtuple("RBFView", "support_vectors dual_coef intercept gamma")
+# rows of X per block of a bound or of a generic model's noisy copies
+_BLOCK_FLOATS = 2**22
+
+
+def model_view(model, X, classes):
+    """The closed form of ``model``'s logits, or None: a ``LinearView`` or
+    ``RBFView`` whose softmax reproduces the probabilities
+    :func:`~skrobust.utils._proba.class_probabilities` gives on ``X``."""
+    if isinstance(model, FrozenEstimator):
+        model = model.estimator
+    if not np.array_equal(np.asarray(getattr(model, "classes_", [])), classes):
+        return None
+    view = _linear_view(model) or _rbf_view(model)
+    if view is None:
+        return None
+    try:
+        proba = class_probabilities(model, X, classes)
+    except (AttributeError, ValueError, TypeError):
+        return None
+    logits = view_logits(view, X)
+    if logits.shape[1] != classes.shape[0] or not np.allclose(
+        softmax(logits), proba, rtol=1e-6, atol=1e-9
+    ):
+        return None
+    return view
+
+
+def _linear_view(model):
+    coef = getattr(model, "coef_", None)
+    intercept = getattr(model, "intercept_", None)
+    if not isinstance(coef, np.ndarray) or coef.ndim != 2:
+        return None
+    intercept = np.broadcast_to(np.asarray(intercept, dtype=float), coef.shape[:1])
+    coef = np.asarray(coef, dtype=float)
+    if coef.shape[0] == 1:
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.array([0.0, intercept[0]])
+    return LinearView(np.ascontiguousarray(coef), np.array(intercept, dtype=float))
+
+
+def _rbf_view(model):
+    if getattr(model, "kernel", None) != "rbf":
+        return None
+    vectors = getattr(model, "support_vectors_", None)
+    dual = np.asarray(getattr(model, "dual_coef_", np.empty((0, 0))))
+    if not isinstance(vectors, np.ndarray) or dual.shape[0] != 1:
+        return None
+    gamma = getattr(model, "_gamma", None)  # scikit-learn's SVC
+    if gamma is None:
+        gamma = getattr(getattr(model, "_spec", None), "gamma", None)  # skrobust's
+    if gamma is None:
+        return None
+    return RBFView(
+        np.ascontiguousarray(vectors, dtype=float),
+        np.ascontiguousarray(dual[0], dtype=float),
+        float(np.asarray(model.intercept_)[0]),
+        float(gamma),
+    )
+
+
+def view_logits(view, X):
+    """Logits of the rows of ``X``, shape (n, K)."""
+    if isinstance(view, LinearView):
+        return X @ view.W.T + view.b
+    f = _rbf_decision(view, *(2 * [_squared_distances(view, X)]))
+    return np.column_stack([np.zeros(len(f)), f])
+
+
+def _squared_distances(view, X):
+    vectors = view.support_vectors
+    squared = (
+        (X**2).sum(axis=1)[:, None]
+        - 2.0 * X @ vectors.T
+        + (vectors**2).sum(axis=1)[None, :]
+    )
+    return np.maximum(squared, 0.0)
+
+
+def _rbf_decision(view, positive_distance, negative_distance):
+    """The SVM's decision with the positive terms' kernel at
+    ``positive_distance`` and the negative terms' at ``negative_distance``."""
+    c = view.dual_coef
+    terms = np.where(
+        c > 0,
+        c * np.exp(-view.gamma * positive_distance),
+        c * np.exp(-view.gamma * negative_distance),
+    )
+    return terms.sum(axis=1) + view.intercept
+
+
+def max_probabilities(view, X, epsilon):
+    """An upper bound on each class's probability over the ball of radius
+    ``epsilon`` around each row, shape (n, K).
+
+    Linear: the margin ``z_k - z_y`` of every rival ``k`` falls by at most
+    ``epsilon ||w_k - w_y||``, so ``p_y <= 1 / sum_k exp(lowest margins)``
+    (exact for two classes, where one margin is all). RBF: each kernel term's
+    distance lies in ``[max(0, d - epsilon), d + epsilon]``; the positive
+    terms at one end and the negative ones at the other bound ``f`` from
+    above and below.
+    """
+    n = X.shape[0]
+    if isinstance(view, LinearView):
+        W = view.W
+        K = W.shape[0]
+        gaps = np.linalg.norm(W[:, None, :] - W[None, :, :], axis=2)  # (k, y)
+        out = np.empty((n, K))
+        step = max(1, _BLOCK_FLOATS // (K * K))
+        for start in range(0, n, step):
+            Z = X[start : start + step] @ W.T + view.b
+            margins = Z[:, :, None] - Z[:, None, :] - epsilon * gaps
+            out[start : start + step] = 1.0 / np.exp(margins).sum(axis=1)
+        return out
+    out = np.empty((n, 2))
+    step = max(1, _BLOCK_FLOATS // max(1, view.support_vectors.shape[0]))
+    for start in range(0, n, step):
+        distance = np.sqrt(_squared_distances(view, X[start : start + step]))
+        near = np.maximum(distance - epsilon, 0.0) ** 2
+        far = (distance + epsilon) ** 2
+        highest = _rbf_decision(view, near, far)
+        lowest = _rbf_decision(view, far, near)
+        out[start : start + step, 1] = 1.0 / (1.0 + np.exp(-highest))
+        out[start : start + step, 0] = 1.0 / (1.0 + np.exp(lowest))
+    return out
+
+
+def smoothed_scores(view, X, noise, code, ptt, n_threads):
+    """Mean and variance over the draws ``noise`` (N, d) of the scores
+    (code: LAC or APS) of a model with a closed form, shape (n, 2, K).
+    ``ptt`` is ``(sorted holdout scores, temperature, bias)``, the sorted
+    scores empty for no transform."""
+    X = np.ascontiguousarray(X, dtype=float)
+    if isinstance(view, LinearView):
+        K = view.W.shape[0]
+        shifts = np.ascontiguousarray(noise @ view.W.T)
+        out = np.empty((X.shape[0], 2, K))
+        map_row_blocks(
+            kernels.smoothed_linear_scores,
+            (np.ascontiguousarray(view_logits(view, X)),),
+            (shifts, code, *ptt),
+            out,
+            n_threads=n_threads,
+        )
+        return out
+    out = np.empty((X.shape[0], 2, 2))
+    args = (
+        view.support_vectors,
+        view.dual_coef,
+        view.intercept,
+        view.gamma,
+        noise,
+        np.ascontiguousarray(noise @ view.support_vectors.T),
+        (noise**2).sum(axis=1),
+        code,
+        *ptt,
+    )
+    map_row_blocks(
+        kernels.smoothed_rbf_scores, (X,), args, out, n_threads=n_threads
+    )
+    return out
