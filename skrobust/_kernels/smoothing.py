@@ -60,9 +60,7 @@ def _finish(sums, n_draws, out):
 
 
 @njit(cache=True, nogil=True)
-def smoothed_linear_scores(
-    logits, shifts, code, ptt_sorted, temperature, bias, out
-):
+def smoothed_linear_scores(logits, shifts, code, ptt_sorted, temperature, bias, out):
     """Smoothed scores of a linear model: ``logits`` (n, K) at the rows,
     ``shifts`` (N, K) the logit change of each draw."""
     n, K = logits.shape
@@ -119,7 +117,9 @@ def smoothed_rbf_scores(
             value = intercept
             for s in range(S):
                 squared = (
-                    distance[s] + 2.0 * (along - noise_dot_support[j, s]) + noise_norms[j]
+                    distance[s]
+                    + 2.0 * (along - noise_dot_support[j, s])
+                    + noise_norms[j]
                 )
                 value += dual_coef[s] * np.exp(-gamma * max(squared, 0.0))
             logits[1] = value

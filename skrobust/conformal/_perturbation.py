@@ -178,7 +178,5 @@ def smoothed_scores(view, X, noise, code, ptt, n_threads):
         code,
         *ptt,
     )
-    map_row_blocks(
-        kernels.smoothed_rbf_scores, (X,), args, out, n_threads=n_threads
-    )
+    map_row_blocks(kernels.smoothed_rbf_scores, (X,), args, out, n_threads=n_threads)
     return out

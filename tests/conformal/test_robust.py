@@ -169,7 +169,9 @@ def test_coverage_holds_under_the_worst_case_attack(method):
         )
         split = ConformalClassifier(random_state=seed).fit(X[:800], y[:800])
         plain.append(
-            _attacked_coverage(split.predict_set, split.estimator_, X_test, y_test, 0.25)
+            _attacked_coverage(
+                split.predict_set, split.estimator_, X_test, y_test, 0.25
+            )
         )
     se = math.sqrt(0.1 * 0.9 / (800 * 8))
     assert np.mean(robust) >= 0.9 - 3 * se
