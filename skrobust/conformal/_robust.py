@@ -441,8 +441,8 @@ class RobustConformalClassifier(
         d = X.shape[1]
         self.noise_ = rng.standard_normal((self.n_draws, d)) * self.sigma_
         if self.ptt:
-            holdout, calibration = self._split(
-                calibration, y, self.ptt_size, rng, "PTT holdout and calibration"
+            calibration, holdout = self._split(
+                calibration, y, self.ptt_size, rng, "calibration and PTT holdout"
             )
             base = self._score().matrix(
                 class_probabilities(self.estimator_, X[holdout], self.classes_)

@@ -207,6 +207,9 @@ def test_frozen_estimator_calibrates_on_all_rows():
     assert clf.n_calibration_ == 300
     assert clf.method_ == "exact"
     np.testing.assert_array_equal(model.coef_, coef)
+    # PTT holds out ptt_size of the calibration rows for its rank transform
+    clf.set_params(ptt=True, ptt_size=0.2, n_draws=64).fit(X[:300], y[:300])
+    assert (len(clf.ptt_scores_), clf.n_calibration_) == (60, 240)
 
 
 @pytest.mark.parametrize(
