@@ -121,7 +121,9 @@ def max_probabilities(view, X, epsilon):
     (exact for two classes, where one margin is all). RBF: each kernel term's
     distance lies in ``[max(0, d - epsilon), d + epsilon]``; the positive
     terms at one end and the negative ones at the other bound ``f`` from
-    above and below.
+    above and below; a third-order Taylor bound around ``x``, which keeps the
+    terms' cancellations, often does better, and the tighter of the two is
+    taken (cost per row O(S d + d^3) for S support vectors).
     """
     n = X.shape[0]
     if isinstance(view, LinearView):
@@ -136,16 +138,51 @@ def max_probabilities(view, X, epsilon):
             out[start : start + step] = 1.0 / np.exp(margins).sum(axis=1)
         return out
     out = np.empty((n, 2))
-    step = max(1, _BLOCK_FLOATS // max(1, view.support_vectors.shape[0]))
+    # the Taylor bound holds each row's offsets to every support vector
+    step = max(1, _BLOCK_FLOATS // max(1, view.support_vectors.size))
     for start in range(0, n, step):
-        distance = np.sqrt(_squared_distances(view, X[start : start + step]))
-        near = np.maximum(distance - epsilon, 0.0) ** 2
-        far = (distance + epsilon) ** 2
-        highest = _rbf_decision(view, near, far)
-        lowest = _rbf_decision(view, far, near)
+        block = X[start : start + step]
+        distance = np.sqrt(_squared_distances(view, block))
+        near = np.maximum(distance - epsilon, 0.0)
+        far = distance + epsilon
+        down, up = _rbf_taylor_range(view, block, distance, near, far, epsilon)
+        f = _rbf_decision(view, distance**2, distance**2)
+        highest = np.minimum(_rbf_decision(view, near**2, far**2), f + up)
+        lowest = np.maximum(_rbf_decision(view, far**2, near**2), f - down)
         out[start : start + step, 1] = 1.0 / (1.0 + np.exp(-highest))
         out[start : start + step, 0] = 1.0 / (1.0 + np.exp(lowest))
     return out
+
+
+def _rbf_taylor_range(view, X, distance, near, far, epsilon):
+    """How far down and up an RBF SVM's decision can move within
+    ``epsilon``, by Taylor's theorem to third order: at most ``epsilon
+    ||grad f(x)||`` by the gradient, ``epsilon^2 / 2`` times the Hessian's
+    most negative (most positive) eigenvalue at ``x`` by the curvature, and
+    ``epsilon^3 / 6 * T`` by the remainder, ``T`` bounding the third
+    derivative over the ball. The derivatives at ``x`` keep the
+    cancellations between terms of opposite sign that the per-term interval
+    loses; ``T`` sums per-term bounds: the third derivative of
+    ``exp(-g r^2)`` has norm at most ``exp(-g r^2) (8 g^3 r^3 + 12 g^2 r)``,
+    largest on ``[near, far]`` at an end or at ``r^4 = 3 / (4 g^2)``."""
+    g, c, vectors = view.gamma, view.dual_coef, view.support_vectors
+    weights = c * np.exp(-g * distance**2)  # (n, S)
+    total = weights.sum(axis=1)
+    gradient = -2.0 * g * (total[:, None] * X - weights @ vectors)
+    # H = 4 g^2 sum_s w_s (x - s)(x - s)' - 2 g sum_s w_s I
+    offsets = X[:, None, :] - vectors[None]  # (n, S, d)
+    hessian = 4 * g**2 * np.einsum("ns,nsi,nsj->nij", weights, offsets, offsets)
+    eigenvalues = np.linalg.eigvalsh(hessian) - 2 * g * total[:, None]
+    critical = np.clip((0.75 / g**2) ** 0.25, near, far)
+    third = np.zeros_like(distance)
+    for r in (near, far, critical):
+        value = np.exp(-g * r**2) * (8 * g**3 * r**3 + 12 * g**2 * r)
+        third = np.maximum(third, value)
+    remainder = epsilon**3 / 6 * (np.abs(c) * third).sum(axis=1)
+    slope = epsilon * np.linalg.norm(gradient, axis=1)
+    down = slope - 0.5 * epsilon**2 * np.minimum(eigenvalues[:, 0], 0.0) + remainder
+    up = slope + 0.5 * epsilon**2 * np.maximum(eigenvalues[:, -1], 0.0) + remainder
+    return down, up
 
 
 def smoothed_scores(view, X, noise, code, ptt, n_threads):
