@@ -40,16 +40,39 @@ def _points_in_ball(x, epsilon, rng, n=400):
     [(LogisticRegression(), 2), (LogisticRegression(), 4), (SVC(), 2)],
     ids=["linear-binary", "linear-4-classes", "rbf-svm"],
 )
-def test_bound_is_above_every_point_of_the_ball(model, classes):
+@pytest.mark.parametrize("epsilon", [0.05, 0.3])
+def test_bound_is_above_every_point_of_the_ball(model, classes, epsilon):
     X, y = _data(classes=classes)
     model.fit(X, y)
     view = model_view(model, X, model.classes_)
     assert view is not None
-    bound = max_probabilities(view, X[:30], 0.3)
+    bound = max_probabilities(view, X[:30], epsilon)
     rng = np.random.default_rng(0)
     for i in range(30):
-        reached = _probabilities(model, _points_in_ball(X[i], 0.3, rng)).max(axis=0)
+        points = np.vstack(
+            [_points_in_ball(X[i], epsilon, rng), _steepest(model, X[i], epsilon)]
+        )
+        reached = _probabilities(model, points).max(axis=0)
         assert np.all(reached <= bound[i] + 1e-12)
+
+
+def _steepest(model, x, epsilon, steps=30):
+    """The ends of projected gradient walks raising each class's probability
+    (finite-difference gradients)."""
+    ends = []
+    for k in range(len(model.classes_)):
+        point = x.copy()
+        for _ in range(steps):
+            base = _probabilities(model, point[None])[0, k]
+            moved = point + 1e-6 * np.eye(len(x))
+            gradient = (_probabilities(model, moved)[:, k] - base) / 1e-6
+            point = point + 2 * epsilon / steps * gradient / (
+                np.linalg.norm(gradient) + 1e-300
+            )
+            offset = point - x
+            point = x + offset * min(1.0, epsilon / np.linalg.norm(offset))
+        ends.append(point)
+    return np.array(ends)
 
 
 def _probabilities(model, X):
