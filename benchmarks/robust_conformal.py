@@ -8,7 +8,8 @@ epsilon / 40, from the point and from the exact linear step). Features are
 standardised. Methods, all at alpha = 0.1 on the same fitted model and
 calibration split: plain split conformal (``ConformalClassifier``), RSCP+
 (``RobustConformalClassifier(method="smoothing")``, 1024 draws, sigma = 2
-epsilon), RSCP+ with PTT, and the exact bound (``method="exact"``, for
+epsilon), RSCP+ with PTT, both with the LAC and the APS score, and the
+exact bound (``method="exact"``, for
 models that have it). Printed: coverage of the attacked points (with
 3 standard errors of a binomial at alpha = 0.1 on the test rows), mean set
 size under attack, and the plain sets' clean size; means over seeds. Then
@@ -123,6 +124,8 @@ def run(X, y, model, epsilon, seed, n_train):
     methods = {
         "RSCP+": dict(method="smoothing"),
         "RSCP+ PTT": dict(method="smoothing", ptt=True),
+        "RSCP+ APS": dict(method="smoothing", conformity_score="aps"),
+        "RSCP+ APS PTT": dict(method="smoothing", conformity_score="aps", ptt=True),
         "exact": dict(method="exact"),
     }
     for name, params in methods.items():

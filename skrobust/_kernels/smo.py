@@ -323,7 +323,10 @@ def _reconstruct_gradient(source, cache, state, n_active, clock):
 @njit(cache=True, nogil=True)
 def _rho(alpha, G, y, upper):
     """The offset: mean of ``y G`` over free variables, else the middle of
-    the feasible interval (libsvm)."""
+    the feasible interval (libsvm), or its finite end when it is a half-line
+    (every variable of one sign at a bound of zero width, as when the noise
+    correction's weights leave one class no box: libsvm's middle is then
+    infinite)."""
     ub = np.inf
     lb = -np.inf
     total = 0.0
@@ -345,4 +348,10 @@ def _rho(alpha, G, y, upper):
             total += yG
     if n_free > 0:
         return total / n_free
+    if np.isinf(ub) and np.isinf(lb):
+        return 0.0
+    if np.isinf(ub):
+        return lb
+    if np.isinf(lb):
+        return ub
     return 0.5 * (ub + lb)

@@ -245,3 +245,18 @@ def test_nystroem_approximation_keeps_the_correction_and_classes():
         RobustSVC(n_components=40, decision_function_shape="ovo").fit(X, y)
     with pytest.raises(ValueError, match="precomputed"):
         RobustSVC(kernel="precomputed", n_components=5).fit(X @ X.T, y)
+
+
+def test_offset_is_finite_when_one_class_has_no_box():
+    # the noise correction's weights can leave one class a box of zero width
+    # in a fold; libsvm's middle of the feasible interval is then infinite
+    from skrobust._kernels.smo import _rho
+
+    y = np.array([1.0, 1.0, -1.0, -1.0])
+    G = np.array([-1.0, -0.5, -1.0, -2.0])
+    alpha = np.zeros(4)
+    upper = np.array([0.0, 0.0, 1.0, 1.0])
+    rho = _rho(alpha, G, y, upper)
+    # positives at their (zero) upper bound and negatives at zero both bound
+    # rho from below: the smallest feasible offset is the largest y G
+    assert rho == pytest.approx(max(y * G))
