@@ -367,14 +367,20 @@ def main():
             }
             cells = " | ".join(f"{mean[m]:.3f}" for m in names)
             print(f"| {attack_name} | {budget:.0%} | {cells} |", flush=True)
-            setting = "clean" if budget == 0 else "attacked"
+            setting = (
+                "clean"
+                if budget == 0
+                else "random flips"
+                if attack_name == "random"
+                else "attacks"
+            )
             for m in names:
                 gains.setdefault((data_name, setting, m), []).append(
                     mean[m] - mean["SVC"]
                 )
     print(
-        "\nMean gain over SVC, under attack (every attack and budget above 0) "
-        "and on clean labels\n"
+        "\nMean gain over SVC: clean labels, random flips, and the four "
+        "attacks (ALFA, greedy, top-k SV, farthest) at every budget above 0\n"
     )
     print("| data | setting | " + " | ".join(names[1:]) + " |")
     print("|---" * (len(names) + 1) + "|")
