@@ -1,7 +1,7 @@
 """
-==================================================
+====================================================
 Conformal sets under adversarial input perturbations
-==================================================
+====================================================
 
 Split conformal sets hold the true class with probability ``1 - alpha`` for
 test points drawn like the calibration points. An adversary who may move
