@@ -399,19 +399,6 @@ class ConformalClassifier(
     def _default_estimator(self):
         return LogisticRegression()
 
-    def _base_estimator(self):
-        """``_base()``, refused unless it gives class scores."""
-        estimator = self._base()
-        if not (
-            hasattr(estimator, "predict_proba")
-            or hasattr(estimator, "decision_function")
-        ):
-            raise TypeError(
-                f"{type(estimator).__name__} has neither predict_proba nor "
-                "decision_function: conformal sets need class scores."
-            )
-        return estimator
-
     def _noise_inverse(self, labels, proba):
         K = self.classes_.shape[0]
         P = check_noise_rates(self._noise(), K)

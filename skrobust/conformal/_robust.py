@@ -354,18 +354,6 @@ class RobustConformalClassifier(
             )
         return sigma
 
-    def _base_estimator(self):
-        estimator = self._base()
-        if not (
-            hasattr(estimator, "predict_proba")
-            or hasattr(estimator, "decision_function")
-        ):
-            raise TypeError(
-                f"{type(estimator).__name__} has neither predict_proba nor "
-                "decision_function: conformal sets need class scores."
-            )
-        return estimator
-
     def _validate_X(self, X, *, reset, y=None):
         if sp.issparse(X):
             raise TypeError(

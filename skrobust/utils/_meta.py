@@ -13,6 +13,20 @@ class WrappedEstimatorMixin:
         """``estimator``, or the default model when it is None (unfitted)."""
         return self._default_estimator() if self.estimator is None else self.estimator
 
+    def _base_estimator(self):
+        """``_base()``, refused unless it gives class scores (what the
+        conformal classifiers build their sets from)."""
+        estimator = self._base()
+        if not (
+            hasattr(estimator, "predict_proba")
+            or hasattr(estimator, "decision_function")
+        ):
+            raise TypeError(
+                f"{type(estimator).__name__} has neither predict_proba nor "
+                f"decision_function: {type(self).__name__} needs class scores."
+            )
+        return estimator
+
     def _check_fitted_input(self, X):
         """``X`` checked against the fit (feature count and names); the
         wrapped model validates its values."""
