@@ -7,8 +7,9 @@ logit shifts) and a binary RBF-kernel SVM (``||x + e - s||^2 = ||x - s||^2
 + 2 e.(x - s) + ||e||^2``, so a draw costs one pass over the support
 vectors). Logits become probabilities through a softmax (a binary model's
 logits are ``(0, f)``, the sigmoid), then scores through
-:func:`skrobust._kernels.conformal_sets._row_scores` (LAC, or APS with
-``v = 1``), then optionally through the rank-then-sigmoid transform of PTT.
+:func:`skrobust._kernels.conformal_sets._row_scores` (LAC, or APS
+randomised by a uniform per draw), then optionally through the
+rank-then-sigmoid transform of PTT.
 All kernels take per-row inputs first and write ``(mean, var)`` rows of
 shape (n, K) into ``out`` (n, 2, K), last.
 """
@@ -36,11 +37,12 @@ def _softmax(logits, out):
 
 
 @njit(cache=True, nogil=True)
-def _accumulate(logits, code, ptt_sorted, temperature, bias, buffers, sums):
-    """Add one draw's scores (and their squares) of every class to ``sums``."""
+def _accumulate(logits, code, v, ptt_sorted, temperature, bias, buffers, sums):
+    """Add one draw's scores (and their squares) of every class to ``sums``;
+    ``v`` is the draw's uniform of the APS score."""
     proba, order, scores = buffers
     _softmax(logits, proba)
-    _row_scores(proba, code, 0.0, 0, 1.0, order, scores, np.inf)
+    _row_scores(proba, code, 0.0, 0, v, order, scores, np.inf)
     n_ptt = ptt_sorted.shape[0]
     for k in range(scores.shape[0]):
         s = scores[k]
@@ -60,9 +62,12 @@ def _finish(sums, n_draws, out):
 
 
 @njit(cache=True, nogil=True)
-def smoothed_linear_scores(logits, shifts, code, ptt_sorted, temperature, bias, out):
+def smoothed_linear_scores(
+    logits, shifts, uniforms, code, ptt_sorted, temperature, bias, out
+):
     """Smoothed scores of a linear model: ``logits`` (n, K) at the rows,
-    ``shifts`` (N, K) the logit change of each draw."""
+    ``shifts`` (N, K) the logit change of each draw, ``uniforms`` (N,) each
+    draw's uniform of the APS score."""
     n, K = logits.shape
     buffers = (np.empty(K), np.empty(K, dtype=np.int64), np.empty(K))
     sums = np.empty((2, K))
@@ -72,7 +77,9 @@ def smoothed_linear_scores(logits, shifts, code, ptt_sorted, temperature, bias, 
         for j in range(shifts.shape[0]):
             for k in range(K):
                 moved[k] = logits[i, k] + shifts[j, k]
-            _accumulate(moved, code, ptt_sorted, temperature, bias, buffers, sums)
+            _accumulate(
+                moved, code, uniforms[j], ptt_sorted, temperature, bias, buffers, sums
+            )
         _finish(sums, shifts.shape[0], out[i])
 
 
@@ -86,6 +93,7 @@ def smoothed_rbf_scores(
     noise,
     noise_dot_support,
     noise_norms,
+    uniforms,
     code,
     ptt_sorted,
     temperature,
@@ -95,7 +103,8 @@ def smoothed_rbf_scores(
     """Smoothed scores of a binary RBF SVM ``f(x) = sum_s c_s exp(-gamma
     ||x - s||^2) + b``, logits ``(0, f)``: ``noise`` (N, d) the draws,
     ``noise_dot_support`` (N, S) their products with the support vectors,
-    ``noise_norms`` (N,) their squared norms."""
+    ``noise_norms`` (N,) their squared norms, ``uniforms`` (N,) their
+    uniforms of the APS score."""
     n = X.shape[0]
     S = support_vectors.shape[0]
     buffers = (np.empty(2), np.empty(2, dtype=np.int64), np.empty(2))
@@ -123,5 +132,7 @@ def smoothed_rbf_scores(
                 )
                 value += dual_coef[s] * np.exp(-gamma * max(squared, 0.0))
             logits[1] = value
-            _accumulate(logits, code, ptt_sorted, temperature, bias, buffers, sums)
+            _accumulate(
+                logits, code, uniforms[j], ptt_sorted, temperature, bias, buffers, sums
+            )
         _finish(sums, noise.shape[0], out[i])

@@ -185,9 +185,10 @@ def _rbf_taylor_range(view, X, distance, near, far, epsilon):
     return down, up
 
 
-def smoothed_scores(view, X, noise, code, ptt, n_threads):
+def smoothed_scores(view, X, noise, uniforms, code, ptt, n_threads):
     """Mean and variance over the draws ``noise`` (N, d) of the scores
-    (code: LAC or APS) of a model with a closed form, shape (n, 2, K).
+    (code: LAC, or APS randomised by the draws' ``uniforms``) of a model
+    with a closed form, shape (n, 2, K).
     ``ptt`` is ``(sorted holdout scores, temperature, bias)``, the sorted
     scores empty for no transform."""
     X = np.ascontiguousarray(X, dtype=float)
@@ -198,7 +199,7 @@ def smoothed_scores(view, X, noise, code, ptt, n_threads):
         map_row_blocks(
             kernels.smoothed_linear_scores,
             (np.ascontiguousarray(view_logits(view, X)),),
-            (shifts, code, *ptt),
+            (shifts, uniforms, code, *ptt),
             out,
             n_threads=n_threads,
         )
@@ -212,6 +213,7 @@ def smoothed_scores(view, X, noise, code, ptt, n_threads):
         noise,
         np.ascontiguousarray(noise @ view.support_vectors.T),
         (noise**2).sum(axis=1),
+        uniforms,
         code,
         *ptt,
     )

@@ -160,7 +160,10 @@ class RobustConformalClassifier(
         How the sets are made robust (see above).
     conformity_score : {"lac", "aps"}, default="lac"
         LAC (``1 - p_y``) or APS (the probability mass above the class, plus
-        its own, without randomisation); ``"exact"`` takes LAC only.
+        a uniform draw times its own: one draw per Gaussian draw, so the
+        smoothed score averages over both, as in RSCP+; without the draw,
+        APS scores of confident models crowd near 1 and the robust sets
+        hold every class); ``"exact"`` takes LAC only.
     calibration_size : float or int, default=0.25
         Share (or number) of the samples held out to calibrate, stratified
         by class (not used when the estimator is frozen).
@@ -205,6 +208,9 @@ class RobustConformalClassifier(
         The smoothing noise's standard deviation (None for "exact").
     noise_ : ndarray of shape (n_draws, n_features) or None
         The Gaussian draws (None for "exact").
+    noise_uniforms_ : ndarray of shape (n_draws,) or None
+        The uniform draw of each Gaussian draw in the APS score (None for
+        "exact").
     ptt_scores_ : ndarray or None
         Sorted holdout scores of PTT's rank transform.
     n_calibration_ : int
@@ -417,7 +423,7 @@ class RobustConformalClassifier(
         self._warn_if_unscaled(X[calibration])
         self._view = model_view(self.estimator_, X[calibration], self.classes_)
         self.method_ = self._resolve_method()
-        self.sigma_ = self.noise_ = self.ptt_scores_ = None
+        self.sigma_ = self.noise_ = self.noise_uniforms_ = self.ptt_scores_ = None
         if self.method_ == "exact":
             scores = 1.0 - class_probabilities(
                 self.estimator_, X[calibration], self.classes_
@@ -428,11 +434,17 @@ class RobustConformalClassifier(
         self.sigma_ = self._check_smoothing()
         d = X.shape[1]
         self.noise_ = rng.standard_normal((self.n_draws, d)) * self.sigma_
+        self.noise_uniforms_ = rng.uniform(size=self.n_draws)
         if self.ptt:
             calibration, holdout = self._split(
                 calibration, y, self.ptt_size, rng, "calibration and PTT holdout"
             )
-            base = self._score().matrix(
+            score = ScoreFunction(
+                self.conformity_score,
+                randomized=True,
+                seed=rng.randint(np.iinfo(np.int32).max),
+            )
+            base = score.matrix(
                 class_probabilities(self.estimator_, X[holdout], self.classes_)
             )
             self.ptt_scores_ = np.sort(base[np.arange(len(holdout)), labels[holdout]])
@@ -495,9 +507,6 @@ class RobustConformalClassifier(
                 stacklevel=4,
             )
 
-    def _score(self):
-        return ScoreFunction(self.conformity_score)
-
     def _ptt(self):
         sorted_scores = self.ptt_scores_ if self.ptt else np.empty(0)
         return sorted_scores, float(self.ptt_temperature), 1.0 - self.alpha
@@ -507,18 +516,28 @@ class RobustConformalClassifier(
         code = _CODES[self.conformity_score]
         if self._view is not None:
             return closed_form_smoothed_scores(
-                self._view, X, self.noise_, code, self._ptt(), n_threads(self.n_jobs)
+                self._view,
+                X,
+                self.noise_,
+                self.noise_uniforms_,
+                code,
+                self._ptt(),
+                n_threads(self.n_jobs),
             )
         K = self.classes_.shape[0]
         N, d = self.noise_.shape
         out = np.empty((X.shape[0], 2, K))
         step = max(1, _BLOCK_FLOATS // (N * max(d, K)))
-        score = self._score()
+        score = ScoreFunction(self.conformity_score)
         for start in range(0, X.shape[0], step):
             block = X[start : start + step]
             noisy = (block[:, None, :] + self.noise_[None]).reshape(-1, d)
             proba = class_probabilities(self.estimator_, noisy, self.classes_)
-            scores = score.matrix(proba).reshape(len(block), N, K)
+            scores = score.matrix(proba)
+            if score.cumulative:  # APS: the draw's uniform times p_y, not p_y
+                unused = 1.0 - np.tile(self.noise_uniforms_, len(block))
+                scores -= unused[:, None] * proba
+            scores = scores.reshape(len(block), N, K)
             if self.ptt:
                 sorted_scores, temperature, bias = self._ptt()
                 rank = np.searchsorted(sorted_scores, scores + PTT_TIE, side="right")

@@ -130,8 +130,9 @@ def test_threshold_is_the_published_quantile_of_the_smoothed_scores(score):
     own = np.take_along_axis(proba, y[:, None, None], axis=2)[..., 0]
     if score == "lac":
         draws = 1.0 - own
-    else:  # the mass strictly above the class, plus its own
-        draws = np.where(proba > own[..., None], proba, 0.0).sum(axis=2) + own
+    else:  # the mass strictly above the class, plus the draw's uniform times its own
+        above = np.where(proba > own[..., None], proba, 0.0).sum(axis=2)
+        draws = above + clf.noise_uniforms_ * own
     smoothed = draws.mean(axis=1)
     n, alpha, beta = len(y), clf.alpha, clf.beta
     level = (1 - alpha + 2 * beta) * (1 + 1 / n)
