@@ -1,6 +1,8 @@
 """Command line.
 
 ``python -m skrobust demo [--output DIR] [--seeds N]`` runs the demo;
+``python -m skrobust warmup`` compiles every Numba kernel into the cache
+(for deployment images; see the production guide);
 ``python -m skrobust score MODEL DATA -o OUT [--chunksize N] [--n-jobs N]
 [--format csv|parquet] [--predictions-only] [--no-progress]
 [--trust-skops-types]`` scores a CSV or Parquet file with a fitted model (see
@@ -31,10 +33,28 @@ def main(argv=None):
     )
     demo.add_argument("--output", default="skrobust_demo", help="folder for the plot")
     demo.add_argument("--seeds", type=int, default=3, help="repetitions per setting")
+    commands.add_parser(
+        "warmup",
+        help="compile every Numba kernel into the cache (for deployment images)",
+        description=(
+            "Fit and use every estimator once on small data so that Numba "
+            "compiles and caches the kernels; run it where the cache will be "
+            "read (the same NUMBA_CACHE_DIR, Python and Numba versions)."
+        ),
+    )
     _add_score_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "score":
         return _score(args)
+    if args.command == "warmup":
+        from ._warmup import cache_location, warmup
+
+        compiled, seconds = warmup()
+        print(
+            f"compiled {compiled} kernel signatures in {seconds:.1f} s; "
+            f"cache: {cache_location()}"
+        )
+        return 0
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
 

@@ -62,6 +62,21 @@ def _compiled(cache_dir):
 
 
 @pytest.mark.slow
+def test_warmup_leaves_nothing_to_compile(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "skrobust", "warmup"],
+        env=dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    assert f"cache: {tmp_path}" in out.stdout
+    assert int(out.stdout.split()[1]) > 0  # it compiled the kernels...
+    assert _compiled(tmp_path) == []  # ...that every estimator's use needs
+
+
+@pytest.mark.slow
 def test_a_warm_cache_compiles_nothing(tmp_path):
     cold = _compiled(tmp_path)
     assert cold, "the cold run compiled nothing: the listener saw no compile"
