@@ -423,7 +423,14 @@ class FloralSVC(
             # (an iterate is kept as it is: replaying the game on more data
             # lands on a different, often worse, iterate)
             rows = np.arange(n)
-            K, _ = self._kernels(X, rows, None, rng.randint(np.iinfo(np.int32).max))
+            nystroem_seed = rng.randint(np.iinfo(np.int32).max)
+            kernel = None
+            if factor or spec.precomputed:
+                K, _ = self._kernels(X, rows, None, nystroem_seed)
+            else:
+                # the solver computes the kernel rows it needs: no n x n matrix
+                # (800 MB at 10,000 rows)
+                K, kernel = X, self._kernel_params(spec)
             upper = self.C * sample_weight
             games = [
                 self._plain_svm(
@@ -433,6 +440,7 @@ class FloralSVC(
                     game.scale,
                     corrected=game.corrected,
                     seed=seed,
+                    kernel=kernel,
                 )
                 for c, game, seed in zip(positives, games, seeds, strict=True)
             ]
@@ -542,6 +550,15 @@ class FloralSVC(
         if not selecting or self.kernel in ("linear", "precomputed"):
             return (1.0,)
         return self.gamma_scales
+
+    def _kernel_params(self, spec):
+        """RobustSVC's kernel parameters for the resolved kernel ``spec``."""
+        return {
+            "kernel": spec.kernel,
+            "gamma": spec.gamma,
+            "degree": self.degree,
+            "coef0": spec.coef0,
+        }
 
     def _kernels(self, X, rows, validation, nystroem_seed):
         """The game's matrix on ``rows`` (or its Nystroem factor) and the
@@ -673,13 +690,20 @@ class FloralSVC(
             best = 0  # the held-out labels say too little: keep the plain SVM
         return candidates[best], accuracy[best], hinge[best]
 
-    def _plain_svm(self, K, y_signed, upper, scale=1.0, corrected=False, seed=0):
+    def _plain_svm(
+        self, K, y_signed, upper, scale=1.0, corrected=False, seed=0, kernel=None
+    ):
         """The exact SVM on the given labels with box ``upper``, as a model;
         with ``corrected``, the noise-corrected one (flip rates estimated as
-        :class:`RobustSVC` does, seeded by ``seed``)."""
-        kernel = "linear" if self._features is not None else "precomputed"
+        :class:`RobustSVC` does, seeded by ``seed``). ``K`` is the game's
+        matrix (its Nystroem features), or the data rows when ``kernel``
+        gives the kernel's parameters."""
+        if kernel is None:
+            kernel = {
+                "kernel": "linear" if self._features is not None else "precomputed"
+            }
         model = RobustSVC(
-            kernel=kernel,
+            **kernel,
             noise_rates="auto" if corrected else None,
             C=1.0,
             random_state=seed,
@@ -750,6 +774,8 @@ def _intercept(K, factor, lam, labels, upper, rule):
     if not support.any():
         return 0.0
     coef = lam * labels
+    # the product over all rows, then the support's entries: K[support] would
+    # copy most of an n x n matrix
     if factor:  # K holds F, K = F F'
-        return float(np.mean(labels[support] - K[support] @ (K.T @ coef)))
-    return float(np.mean(labels[support] - K[support] @ coef))
+        return float(np.mean(labels[support] - (K @ (K.T @ coef))[support]))
+    return float(np.mean(labels[support] - (K @ coef)[support]))

@@ -390,6 +390,10 @@ class RobustSVC(
         signs = np.concatenate([y_signed[own], -y_signed[flipped]])
         n_rows = len(rows)
         cache_rows = int(self.cache_size * 2**20 // (8 * max(n_rows, 1)))
+        if self._spec.precomputed:
+            # the rows are in the Gram matrix already: caching copies of them
+            # would only add up to cache_size megabytes
+            cache_rows = 2
         # without max_iter, libsvm's own cap: a tol below the problem's
         # round-off floor must not loop for hours
         limit = self.max_iter if self.max_iter > 0 else max(10**7, 100 * len(variables))

@@ -28,6 +28,8 @@ from ..utils._validation import check_option, check_sample_weight, encode_classe
 # rows of a scoring block: bounds the block's kernel matrix to about
 # _BLOCK_ROWS * n_support_vectors * 8 bytes
 _BLOCK_ROWS = 2048
+# entries of a block of the kernel matrix (32 MB): its temporaries stay small
+_BLOCK_FLOATS = 2**22
 
 
 def check_gamma(gamma):
@@ -94,7 +96,19 @@ class KernelSpec:
         return (KERNEL_CODES[self.kernel], self.gamma, self.coef0, self.degree)
 
     def matrix(self, A, B):
-        """``K(A, B)`` as a dense array (``A`` itself when precomputed)."""
+        """``K(A, B)`` as a dense array (``A`` itself when precomputed),
+        filled in row blocks: scikit-learn's kernels hold one or two
+        temporaries of the full size (distances, then their exponential), an
+        extra 800 MB for the 10,000 x 10,000 matrix of a FloralSVC game."""
+        if self.precomputed:
+            return np.asarray(A)
+        out = np.empty((A.shape[0], B.shape[0]))
+        step = max(1, _BLOCK_FLOATS // max(1, B.shape[0]))
+        for start in range(0, A.shape[0], step):
+            out[start : start + step] = self._block(A[start : start + step], B)
+        return out
+
+    def _block(self, A, B):
         if self.kernel == "linear":
             return linear_kernel(A, B, dense_output=True)
         if self.kernel == "rbf":
@@ -103,9 +117,7 @@ class KernelSpec:
             return polynomial_kernel(
                 A, B, degree=self.degree, gamma=self.gamma, coef0=self.coef0
             )
-        if self.kernel == "sigmoid":
-            return sigmoid_kernel(A, B, gamma=self.gamma, coef0=self.coef0)
-        return np.asarray(A)
+        return sigmoid_kernel(A, B, gamma=self.gamma, coef0=self.coef0)
 
     def scores(self, X, support_vectors, dual_coef, intercept, n_jobs):
         """``K(X, support_vectors) @ dual_coef.T + intercept`` in row blocks.
