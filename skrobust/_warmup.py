@@ -12,6 +12,7 @@ with it starts warm.
 import os
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,18 +55,17 @@ def case_data(name, n_classes=3):
 
 
 def _cases():
-    """``(name, estimator, X, y, fit_params, X_test)`` for every kernel path."""
+    """``(estimator, X, y, fit_params, X_test)`` for every kernel path."""
     from .utils.discovery import all_estimators
 
     for name, cls in all_estimators():
         for n_classes in (2, 3):
             X, y, fit_params, X_test = case_data(name, n_classes)
             params = {"random_state": 0} if "random_state" in cls().get_params() else {}
-            yield name, cls(**params), X, y, fit_params, X_test
+            yield cls(**params), X, y, fit_params, X_test
             if get_tags(cls()).input_tags.sparse and name not in LLP:
                 csr = sp.csr_matrix(np.maximum(X, 0.0))
                 yield (
-                    name,
                     cls(**params),
                     csr,
                     y,
@@ -81,7 +81,7 @@ def _cases():
     from .conformal import RobustConformalClassifier
 
     for model in (None, SVC()):
-        X, y, _, X_test = case_data("", 2)
+        X, y, _, X_test = case_data("RobustConformalClassifier", 2)
         for score in ("lac", "aps"):
             robust = RobustConformalClassifier(
                 model,
@@ -91,7 +91,7 @@ def _cases():
                 n_draws=64,
                 random_state=0,
             )
-            yield "RobustConformalClassifier", robust, X, y, {}, X_test
+            yield robust, X, y, {}, X_test
 
 
 def cache_location():
@@ -104,6 +104,43 @@ def cache_location():
     from . import _kernels
 
     return os.path.join(os.path.dirname(_kernels.__file__), "__pycache__")
+
+
+@contextmanager
+def compiled_kernels():
+    """Record, as ``module.name(argument types)``, every skrobust function
+    Numba compiles inside the ``with`` block (Numba's own overloads, compiled
+    inside skrobust's kernels, are left out)."""
+    import numba.core.event as event
+
+    compiled = []
+
+    class Compiles(event.Listener):
+        def on_start(self, data):
+            pass
+
+        def on_end(self, data):
+            function = data.data["dispatcher"].py_func
+            if function.__module__.startswith("skrobust"):
+                signature = ", ".join(str(a) for a in data.data["args"])
+                compiled.append(
+                    f"{function.__module__}.{function.__qualname__}({signature})"
+                )
+
+    listener = Compiles()
+    event.register("numba:compile", listener)
+    try:
+        yield compiled
+    finally:
+        event.unregister("numba:compile", listener)
+
+
+def use(estimator, X, y, fit_params, X_test):
+    """Fit ``estimator`` and call each of its predict methods on ``X_test``."""
+    estimator.fit(X, y, **fit_params)
+    for method in METHODS:
+        if hasattr(estimator, method):
+            getattr(estimator, method)(X_test)
 
 
 def warmup():
@@ -123,31 +160,10 @@ def warmup():
     >>> from skrobust._warmup import warmup
     >>> compiled, seconds = warmup()  # doctest: +SKIP
     """
-    import numba.core.event as event
-
-    compiled = []
-
-    class Compiles(event.Listener):
-        def on_start(self, data):
-            pass
-
-        def on_end(self, data):
-            function = data.data["dispatcher"].py_func
-            if function.__module__.startswith("skrobust"):
-                compiled.append(function.__qualname__)
-
-    listener = Compiles()
-    event.register("numba:compile", listener)
     start = time.perf_counter()
-    try:
-        with warnings.catch_warnings():
-            # tiny data: convergence and calibration-size warnings are expected
-            warnings.simplefilter("ignore")
-            for _, estimator, X, y, fit_params, X_test in _cases():
-                estimator.fit(X, y, **fit_params)
-                for method in METHODS:
-                    if hasattr(estimator, method):
-                        getattr(estimator, method)(X_test)
-    finally:
-        event.unregister("numba:compile", listener)
+    with compiled_kernels() as compiled, warnings.catch_warnings():
+        # tiny data: convergence and calibration-size warnings are expected
+        warnings.simplefilter("ignore")
+        for case in _cases():
+            use(*case)
     return len(compiled), time.perf_counter() - start

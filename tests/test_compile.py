@@ -18,32 +18,14 @@ import pytest
 SNIPPET = r"""
 import json, sys, warnings
 sys.path.insert(0, {tests!r})
-import numba.core.event as ev
-from estimator_cases import METHODS, NAMES, case_data, case_estimator
+from estimator_cases import NAMES, case_data, case_estimator
+from skrobust._warmup import compiled_kernels, use
 
-compiled = []
-
-
-class Compiles(ev.Listener):
-    def on_start(self, event):
-        pass
-
-    def on_end(self, event):
-        function = event.data["dispatcher"].py_func
-        if not function.__module__.startswith("skrobust"):
-            return  # Numba's own overloads, compiled inside skrobust's kernels
-        signature = ", ".join(str(a) for a in event.data["args"])
-        compiled.append(f"{{function.__module__}}.{{function.__qualname__}}({{signature}})")
-
-
-ev.register("numba:compile", Compiles())
 warnings.simplefilter("ignore")
-for name in NAMES:
-    X, y, fit_params, X_test = case_data(name)
-    estimator = case_estimator(name).fit(X, y, **fit_params)
-    for method in METHODS:
-        if hasattr(estimator, method):
-            getattr(estimator, method)(X_test)
+with compiled_kernels() as compiled:
+    for name in NAMES:
+        X, y, fit_params, X_test = case_data(name)
+        use(case_estimator(name), X, y, fit_params, X_test)
 print(json.dumps(compiled))
 """
 

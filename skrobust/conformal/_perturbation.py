@@ -37,10 +37,7 @@ def model_view(model, X, classes):
     view = _linear_view(model) or _rbf_view(model)
     if view is None:
         return None
-    try:
-        proba = class_probabilities(model, X, classes)
-    except (AttributeError, ValueError, TypeError):
-        return None
+    proba = class_probabilities(model, X, classes)
     logits = view_logits(view, X)
     if logits.shape[1] != classes.shape[0] or not np.allclose(
         softmax(logits), proba, rtol=1e-6, atol=1e-9

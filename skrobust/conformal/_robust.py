@@ -34,40 +34,16 @@ from ..utils._meta import WrappedEstimatorMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._proba import class_probabilities
 from ..utils._threads import n_threads
+from ._calibration import _hoeffding_margin
 from ._perturbation import _BLOCK_FLOATS, max_probabilities, model_view
 from ._perturbation import smoothed_scores as closed_form_smoothed_scores
-from ._quantile import conformal_rank, warn_if_too_few
+from ._quantile import conformal_threshold
 from ._scores import ScoreFunction
 
 _CODES = {"lac": conformal_sets.LAC, "aps": conformal_sets.CUMULATIVE}
 # standardised features have unit spread; beyond this factor either way,
 # epsilon (in feature units) likely does not mean what the user thinks
 _SCALE_FACTOR = 10.0
-
-
-def hoeffding_margin(n_draws, beta):
-    """Hoeffding's bound on the Monte-Carlo error of a mean of ``n_draws``
-    scores in [0, 1], at failure probability ``beta``.
-
-    Parameters
-    ----------
-    n_draws : int
-        Number of Gaussian draws.
-    beta : float
-        Failure probability.
-
-    Returns
-    -------
-    margin : float
-        ``sqrt(log(1 / beta) / (2 n_draws))``.
-
-    Examples
-    --------
-    >>> from skrobust.conformal._robust import hoeffding_margin
-    >>> round(hoeffding_margin(1024, 0.001), 4)
-    0.0581
-    """
-    return math.sqrt(math.log(1.0 / beta) / (2.0 * n_draws))
 
 
 def bernstein_margin(variance, n_draws, beta):
@@ -328,35 +304,48 @@ class RobustConformalClassifier(
         return tags
 
     def _check_params(self):
-        """The rules between parameters; each alone is checked by
-        ``_parameter_constraints``."""
-        if self.method == "exact" and (self.conformity_score != "lac" or self.ptt):
+        """The rules between parameters, before any fitting; each alone is
+        checked by ``_parameter_constraints``."""
+        smoothing_certain = (
+            self.method == "smoothing" or self.ptt or self.conformity_score != "lac"
+        )
+        if self.method == "exact" and smoothing_certain:
             raise ValueError(
                 "method='exact' bounds the LAC score without PTT: use "
                 "conformity_score='lac' and ptt=False, or method='smoothing'."
             )
-        if self.method == "smoothing" or self.ptt or self.conformity_score != "lac":
-            self._check_smoothing()
+        if self.method != "exact":  # "auto" may smooth
+            self._check_draws()
+        if smoothing_certain:
+            self._sigma()
 
-    def _check_smoothing(self):
-        sigma = 2.0 * self.epsilon if self.sigma == "auto" else float(self.sigma)
-        if sigma <= 0:
-            raise ValueError(
-                "smoothing needs sigma > 0; sigma='auto' is 2 * epsilon, and "
-                "epsilon is 0. Give sigma, or use method='exact' for epsilon=0."
-            )
+    def _check_draws(self):
         if 2 * self.beta >= self.alpha:
             raise ValueError(
                 f"beta={self.beta} must be below alpha / 2 = {self.alpha / 2}: the "
                 "threshold is calibrated at level 1 - alpha + 2 beta."
             )
-        worst = hoeffding_margin(self.n_draws, self.beta)
+        worst = self._hoeffding()
         floor = float(bernstein_margin(0.0, self.n_draws, self.beta))
         if max(worst, floor) >= 0.5:
             raise ValueError(
                 f"n_draws={self.n_draws} is too few for beta={self.beta}: the "
                 f"Monte-Carlo margins (Hoeffding {worst:.2f}, Bernstein at least "
                 f"{floor:.2f}) would leave every set full; raise n_draws."
+            )
+
+    def _hoeffding(self):
+        """Hoeffding's bound on the Monte-Carlo error of a mean of
+        ``n_draws`` scores in [0, 1], failing with probability ``beta``."""
+        return _hoeffding_margin(1.0, self.n_draws, 1, self.beta)
+
+    def _sigma(self):
+        """The smoothing noise's standard deviation, refused unless positive."""
+        sigma = 2.0 * self.epsilon if self.sigma == "auto" else float(self.sigma)
+        if sigma <= 0:
+            raise ValueError(
+                "smoothing needs sigma > 0; sigma='auto' is 2 * epsilon, and "
+                "epsilon is 0. Give sigma, or use method='exact' for epsilon=0."
             )
         return sigma
 
@@ -429,9 +418,10 @@ class RobustConformalClassifier(
                 self.estimator_, X[calibration], self.classes_
             )
             scores = scores[np.arange(len(calibration)), labels[calibration]]
-            self.threshold_ = self._quantile(scores, self.alpha)
+            self.threshold_ = float(conformal_threshold(scores, self.alpha))
+            self.n_calibration_ = len(calibration)
             return self
-        self.sigma_ = self._check_smoothing()
+        self.sigma_ = self._sigma()
         d = X.shape[1]
         self.noise_ = rng.standard_normal((self.n_draws, d)) * self.sigma_
         self.noise_uniforms_ = rng.uniform(size=self.n_draws)
@@ -450,7 +440,8 @@ class RobustConformalClassifier(
             self.ptt_scores_ = np.sort(base[np.arange(len(holdout)), labels[holdout]])
         smoothed = self._smoothed(X[calibration])[:, 0, :]
         scores = smoothed[np.arange(len(calibration)), labels[calibration]]
-        self.threshold_ = self._quantile(scores, self.alpha - 2 * self.beta)
+        self.threshold_ = float(conformal_threshold(scores, self.alpha - 2 * self.beta))
+        self.n_calibration_ = len(calibration)
         return self
 
     @staticmethod
@@ -483,13 +474,6 @@ class RobustConformalClassifier(
         if self.method == "auto":
             return "exact" if exact_possible else "smoothing"
         return self.method
-
-    def _quantile(self, scores, level_alpha):
-        n = len(scores)
-        self.n_calibration_ = n
-        rank = conformal_rank(n, level_alpha)
-        warn_if_too_few(rank, n, level_alpha, what="the calibration set")
-        return float(np.sort(scores)[rank - 1]) if rank <= n else np.inf
 
     def _warn_if_unscaled(self, X):
         spread = X.std(axis=0)
@@ -567,7 +551,7 @@ class RobustConformalClassifier(
             return lowest <= self.threshold_
         smoothed = self._smoothed(X)
         mean, variance = smoothed[:, 0], smoothed[:, 1]
-        hoeffding = hoeffding_margin(self.n_draws, self.beta)
+        hoeffding = self._hoeffding()
         if self.bound == "bernstein":
             margin = bernstein_margin(variance, self.n_draws, self.beta)
         else:

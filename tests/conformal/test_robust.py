@@ -16,8 +16,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from skrobust.conformal import ConformalClassifier, RobustConformalClassifier
+from skrobust.conformal._calibration import _hoeffding_margin
 from skrobust.conformal._perturbation import max_probabilities, model_view
-from skrobust.conformal._robust import bernstein_margin, hoeffding_margin
+from skrobust.conformal._robust import bernstein_margin
 
 
 def _data(n=600, classes=2, seed=0):
@@ -103,8 +104,8 @@ def test_no_closed_form_without_softmax_probabilities():
 def test_margins_are_the_published_formulas():
     # RSCP+ (Yan et al. 2024), written out here independently
     N, beta = 1024, 0.001
-    assert hoeffding_margin(N, beta) == pytest.approx(0.0580769, abs=1e-7)
-    assert hoeffding_margin(256, beta) == pytest.approx(0.1161538, abs=1e-7)
+    assert _hoeffding_margin(1.0, N, 1, beta) == pytest.approx(0.0580769, abs=1e-7)
+    assert _hoeffding_margin(1.0, 256, 1, beta) == pytest.approx(0.1161538, abs=1e-7)
     V = np.array([0.0, 0.01, 0.25])
     expected = np.sqrt(2 * V * np.log(2000) / N) + 7 * np.log(2000) / (3 * 1023)
     np.testing.assert_allclose(bernstein_margin(V, N, beta), expected)
