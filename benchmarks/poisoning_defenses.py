@@ -106,14 +106,15 @@ class LNSVM:
 
 
 class Sanitised:
-    """SVC on labels cleaned first by ``clean(X, y)``; the majority class
-    alone when the cleaning leaves one class."""
+    """SVC on the rows and labels ``clean(X, y)`` keeps (a mask of rows, the
+    labels); the majority class alone when the cleaning leaves one class."""
 
     def __init__(self, clean):
         self.clean = clean
 
     def fit(self, X, y, **_):
-        y = self.clean(X, y)
+        kept, y = self.clean(X, y)
+        X, y = X[kept], y[kept]
         one_class = len(np.unique(y)) < 2
         self.model = (DummyClassifier() if one_class else SVC()).fit(X, y)
         return self
@@ -135,13 +136,13 @@ def knn_sanitise(X, y, n_neighbors=20, share=0.75):
         if np.array_equal(new, y):
             break
         y = new
-    return y
+    return np.ones(len(y), dtype=bool), y
 
 
 def sever(X, y, rounds=4, drop=0.05):
     """SEVER's filter for a hinge-loss SVM on Nystroem features of the RBF
     kernel: drop the rows whose centred gradient projects most on the top
-    singular direction, refit, repeat; the kept rows' labels (-1 dropped)."""
+    singular direction, refit, repeat; the rows kept and the labels."""
     features = Nystroem(n_components=300, random_state=0).fit_transform(X)
     signed = np.where(y == np.unique(y)[1], 1.0, -1.0)
     keep = np.ones(len(y), dtype=bool)
@@ -153,7 +154,7 @@ def sever(X, y, rounds=4, drop=0.05):
         outlier = (centred @ direction) ** 2
         outlier[~keep] = -np.inf
         keep[np.argsort(-outlier)[: int(drop * len(y))]] = False
-    return np.where(keep, y, -1)
+    return keep, y
 
 
 def _top_direction(A, n_iter=50):
@@ -163,18 +164,6 @@ def _top_direction(A, n_iter=50):
         v = A.T @ (A @ v)
         v /= np.linalg.norm(v) or 1.0
     return v
-
-
-class Severed(Sanitised):
-    """SVC on the rows SEVER keeps."""
-
-    def __init__(self):
-        super().__init__(sever)
-
-    def fit(self, X, y, **_):
-        kept = self.clean(X, y)
-        self.model = SVC().fit(X[kept != -1], y[kept != -1])
-        return self
 
 
 class Vote:
@@ -274,7 +263,7 @@ def defenses(seed, n):
         "SVC tuned on trusted val": TunedOnValidation(),
         "LN-SVM": LNSVM(),
         "kNN sanitisation + SVC": Sanitised(knn_sanitise),
-        "SEVER + SVC": Severed(),
+        "SEVER + SVC": Sanitised(sever),
         "kNN, k ~ sqrt(n)": Plain(CertifiedKNeighborsClassifier(k)),
         "label spreading": Plain(CertifiedLabelSpreadingClassifier()),
         "DPA of SVCs": Plain(
