@@ -15,7 +15,6 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils.extmath import softmax
 
 from .._kernels import smoothing as kernels
-from ..utils._proba import class_probabilities
 from ..utils._threads import map_row_blocks
 
 # logits = X @ W.T + b, W of shape (K, d)
@@ -26,20 +25,18 @@ RBFView = namedtuple("RBFView", "support_vectors dual_coef intercept gamma")
 _BLOCK_FLOATS = 2**22
 
 
-def model_view(model, X, classes):
+def model_view(model, X, proba):
     """The closed form of ``model``'s logits, or None: a ``LinearView`` or
-    ``RBFView`` whose softmax reproduces the probabilities
-    :func:`~skrobust.utils._proba.class_probabilities` gives on ``X``."""
+    ``RBFView`` whose softmax reproduces ``proba``, the probabilities
+    :func:`~skrobust.utils._proba.class_probabilities` gives on ``X`` (its
+    columns in the order of ``model.classes_``)."""
     if isinstance(model, FrozenEstimator):
         model = model.estimator
-    if not np.array_equal(np.asarray(getattr(model, "classes_", [])), classes):
-        return None
     view = _linear_view(model) or _rbf_view(model)
     if view is None:
         return None
-    proba = class_probabilities(model, X, classes)
     logits = view_logits(view, X)
-    if logits.shape[1] != classes.shape[0] or not np.allclose(
+    if logits.shape != proba.shape or not np.allclose(
         softmax(logits), proba, rtol=1e-6, atol=1e-9
     ):
         return None

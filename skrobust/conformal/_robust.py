@@ -410,14 +410,12 @@ class RobustConformalClassifier(
             self.estimator_ = clone(estimator).fit(X[fitting], y[fitting])
         labels = np.searchsorted(self.classes_, y)
         self._warn_if_unscaled(X[calibration])
-        self._view = model_view(self.estimator_, X[calibration], self.classes_)
+        proba = class_probabilities(self.estimator_, X[calibration], self.classes_)
+        self._view = model_view(self.estimator_, X[calibration], proba)
         self.method_ = self._resolve_method()
         self.sigma_ = self.noise_ = self.noise_uniforms_ = self.ptt_scores_ = None
         if self.method_ == "exact":
-            scores = 1.0 - class_probabilities(
-                self.estimator_, X[calibration], self.classes_
-            )
-            scores = scores[np.arange(len(calibration)), labels[calibration]]
+            scores = 1.0 - proba[np.arange(len(calibration)), labels[calibration]]
             self.threshold_ = float(conformal_threshold(scores, self.alpha))
             self.n_calibration_ = len(calibration)
             return self

@@ -19,6 +19,7 @@ from skrobust.conformal import ConformalClassifier, RobustConformalClassifier
 from skrobust.conformal._calibration import _hoeffding_margin
 from skrobust.conformal._perturbation import max_probabilities, model_view
 from skrobust.conformal._robust import bernstein_margin
+from skrobust.utils._proba import class_probabilities
 
 
 def _data(n=600, classes=2, seed=0):
@@ -45,7 +46,7 @@ def _points_in_ball(x, epsilon, rng, n=400):
 def test_bound_is_above_every_point_of_the_ball(model, classes, epsilon):
     X, y = _data(classes=classes)
     model.fit(X, y)
-    view = model_view(model, X, model.classes_)
+    view = model_view(model, X, class_probabilities(model, X, model.classes_))
     assert view is not None
     bound = max_probabilities(view, X[:30], epsilon)
     rng = np.random.default_rng(0)
@@ -86,7 +87,8 @@ def test_linear_bound_is_reached_for_two_classes():
     X, y = _data()
     model = LogisticRegression().fit(X, y)
     w = model.coef_[0]
-    bound = max_probabilities(model_view(model, X, model.classes_), X[:20], 0.25)
+    view = model_view(model, X, model.predict_proba(X))
+    bound = max_probabilities(view, X[:20], 0.25)
     # the worst case of class 1 moves along w, of class 0 against it
     step = 0.25 * w / np.linalg.norm(w)
     np.testing.assert_allclose(bound[:, 1], model.predict_proba(X[:20] + step)[:, 1])
@@ -98,7 +100,7 @@ def test_no_closed_form_without_softmax_probabilities():
     # Platt scaling is not the sigmoid of the decision; a forest has no logits
     for model in (SVC(probability=True, random_state=0), RandomForestClassifier(5)):
         model.fit(X, y)
-        assert model_view(model, X, model.classes_) is None
+        assert model_view(model, X, model.predict_proba(X)) is None
 
 
 def test_margins_are_the_published_formulas():
