@@ -93,7 +93,10 @@ class RobustLinearSVC(
         sample costs the weight of the class it claims (for "rest", the
         frequency-weighted mean of the other classes' weights).
     tol : float, default=1e-4
-        Stopping tolerance, with liblinear's meaning for each solver.
+        Stopping tolerance. The dual solver stops when the relative duality
+        gap falls below ``tol`` (the objective is then within ``tol``,
+        relative, of its minimum) or at liblinear's rule, whichever comes
+        first; the primal solver stops at liblinear's rule.
     max_iter : int, default=1000
         Maximum number of epochs (dual) or Newton steps (primal).
     cv : int, cross-validation generator or iterable, default=5
@@ -341,7 +344,14 @@ class RobustLinearSVC(
         tol = self.tol
         if rows is not None:  # an out-of-fold scorer: its ranking is what counts
             tol = max(tol, SCORER_TOL_PRIMAL if training.primal else SCORER_TOL_DUAL)
-        args = (self._bias_scale(), self.loss, tol, self.max_iter, training.seed)
+        args = (
+            self._bias_scale(),
+            self.loss,
+            tol,
+            self.tol,
+            self.max_iter,
+            training.seed,
+        )
         for y_signed, cost, cost_flipped in training.binary_problems(
             rows, posteriors, self.C if C is None else C
         ):
@@ -359,7 +369,9 @@ def _blas_threads():
     return ThreadpoolController()
 
 
-def _solve_dual(X, y_signed, cost, cost_flipped, bias, loss, tol, max_iter, seed):
+def _solve_dual(
+    X, y_signed, cost, cost_flipped, bias, loss, tol, gap_tol, max_iter, seed
+):
     return dual_coordinate_descent(
         *as_triple(X),
         X.shape[1],
@@ -369,13 +381,16 @@ def _solve_dual(X, y_signed, cost, cost_flipped, bias, loss, tol, max_iter, seed
         HINGE if loss == "hinge" else SQUARED_HINGE,
         bias,
         tol,
+        gap_tol,
         max_iter,
         True,
         seed,
     )
 
 
-def _solve_primal(X, y_signed, cost, cost_flipped, bias, loss, tol, max_iter, seed):
+def _solve_primal(
+    X, y_signed, cost, cost_flipped, bias, loss, tol, gap_tol, max_iter, seed
+):
     return primal_newton_squared_hinge(
         X, y_signed, cost, cost_flipped, bias, tol, max_iter
     )

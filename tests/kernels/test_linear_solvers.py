@@ -57,6 +57,7 @@ def test_two_sided_costs_solve_the_duplicated_problem(problem, loss):
         loss,
         1.0,
         1e-7,
+        1e-7,
         50_000,
         True,
         0,
@@ -80,6 +81,7 @@ def test_primal_newton_matches_dual_solver(problem):
         SQUARED_HINGE,
         1.0,
         1e-9,
+        0.0,
         100_000,
         True,
         0,
@@ -95,7 +97,7 @@ def test_primal_newton_matches_dual_solver(problem):
 @pytest.mark.parametrize("loss", [HINGE, SQUARED_HINGE])
 def test_dense_and_sparse_rows_give_the_same_solution(problem, loss):
     X, y, cost, cost_flipped = problem
-    args = (y, cost, cost_flipped, loss, 1.0, 1e-6, 1000, True, 5)
+    args = (y, cost, cost_flipped, loss, 1.0, 1e-6, 1e-6, 1000, True, 5)
     w_dense, it_dense = dual_coordinate_descent(*as_triple(X), X.shape[1], *args)
     w_csr, it_csr = dual_coordinate_descent(
         *as_triple(sp.csr_matrix(X)), X.shape[1], *args
@@ -110,7 +112,7 @@ def test_zero_cost_samples_are_left_out(problem):
     cost = cost.copy()
     cost[::3] = 0.0
     keep = cost > 0
-    args = (SQUARED_HINGE, 1.0, 1e-9, 100_000, True, 0)
+    args = (SQUARED_HINGE, 1.0, 1e-9, 0.0, 100_000, True, 0)
     w_all, _ = dual_coordinate_descent(*as_triple(X), 8, y, cost, zero, *args)
     w_kept, _ = dual_coordinate_descent(
         *as_triple(X[keep]), 8, y[keep], cost[keep], zero[keep], *args
@@ -125,7 +127,7 @@ def test_all_zero_rows_without_intercept_stay_finite(loss):
     y = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
     cost = np.full(6, 0.5)
     w, _ = dual_coordinate_descent(
-        *as_triple(X), 3, y, cost, 0.3 * cost, loss, 0.0, 1e-8, 1000, True, 0
+        *as_triple(X), 3, y, cost, 0.3 * cost, loss, 0.0, 1e-8, 1e-8, 1000, True, 0
     )
     assert np.all(np.isfinite(w))
     assert w[-1] == 0.0
@@ -157,7 +159,18 @@ def test_dual_solution_is_a_minimum_on_random_problems(seed, n, d, flipped_share
     cost = rng.uniform(0, 2, size=n) * (rng.random(n) > 0.1)
     cost_flipped = cost * rng.uniform(0, 1, size=n) * (rng.random(n) < flipped_share)
     w, n_iter = dual_coordinate_descent(
-        *as_triple(X), d, y, cost, cost_flipped, loss, 1.0, 1e-9, 100_000, True, seed
+        *as_triple(X),
+        d,
+        y,
+        cost,
+        cost_flipped,
+        loss,
+        1.0,
+        1e-9,
+        0.0,
+        100_000,
+        True,
+        seed,
     )
     assert n_iter < 100_000
     best = _objective(X, y, w, cost, cost_flipped, loss)
@@ -169,3 +182,47 @@ def test_dual_solution_is_a_minimum_on_random_problems(seed, n, d, flipped_share
             X, y, cost, cost_flipped, 1.0, 1e-12, 200
         )
         np.testing.assert_allclose(w_primal, w, rtol=1e-4, atol=1e-5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    flipped_share=st.sampled_from([0.0, 0.3, 1.0]),
+    loss=st.sampled_from([HINGE, SQUARED_HINGE]),
+    gap_tol=st.sampled_from([1e-2, 1e-3, 1e-4]),
+)
+def test_duality_gap_rule_certifies_the_objective(seed, flipped_share, loss, gap_tol):
+    """Stopped by the gap alone (no projected-gradient rule, no shrinking),
+    the objective is within gap_tol of the minimum: a wrong conjugate that
+    underestimates the gap would break this one, one that overestimates it
+    would not stop before the tight solve."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(60, 4))
+    y = rng.choice([-1.0, 1.0], size=60)
+    cost = rng.uniform(0, 2, size=60)
+    cost_flipped = cost * rng.uniform(0, 1, size=60) * (rng.random(60) < flipped_share)
+    problem = (X.shape[1], y, cost, cost_flipped, loss, 1.0)
+    w, n_iter = dual_coordinate_descent(
+        *as_triple(X), *problem, 1e-300, gap_tol, 100_000, False, seed
+    )
+    w_best, n_best = dual_coordinate_descent(
+        *as_triple(X), *problem, 1e-10, 0.0, 100_000, False, seed
+    )
+    assert n_iter <= n_best < 100_000
+    reached = _objective(X, y, w, cost, cost_flipped, loss)
+    best = _objective(X, y, w_best, cost, cost_flipped, loss)
+    assert best - 1e-9 * abs(best) <= reached <= best + gap_tol * reached
+
+
+@pytest.mark.parametrize("loss", [HINGE, SQUARED_HINGE])
+def test_duality_gap_rule_stops_before_liblinears(loss):
+    X, y = make_classification(n_samples=2000, n_features=20, random_state=1)
+    problem = (X.shape[1], np.where(y == 1, 1.0, -1.0), np.ones(2000), np.zeros(2000))
+    args = (loss, 1.0, 1e-4)
+    _, with_gap = dual_coordinate_descent(
+        *as_triple(X), *problem, *args, 1e-4, 10_000, True, 0
+    )
+    _, without = dual_coordinate_descent(
+        *as_triple(X), *problem, *args, 0.0, 10_000, True, 0
+    )
+    assert with_gap < without
