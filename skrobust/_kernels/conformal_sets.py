@@ -109,6 +109,81 @@ def _row_scores(p, code, lam, k_reg, v, order, out, limit):
 
 
 @njit(cache=True, nogil=True)
+def _shared_cutoff(p, work, lam, k_reg, v, t, before):
+    """The smallest probability whose tie group is in a cumulative-score set
+    with one threshold ``t`` for all classes (``inf`` when none is), by
+    quickselect on the mass above: expected O(K), where ranking the classes
+    a flat row's set holds costs O(m log K).
+
+    The group at value ``x`` scores ``mass above + lam * max(0, rank + 1 -
+    k_reg)``, plus ``v * x`` unless ``before`` (``INCLUDE_LAST``: compared
+    with ``<``), non-decreasing down the ranking. Returns ``nan`` when a
+    score falls within round-off of ``t``: the masses are summed in another
+    order than :func:`_row_scores`, so the caller ranks that row instead.
+    """
+    K = p.shape[0]
+    for j in range(K):
+        work[j] = p[j]
+    low, high = 0, K
+    mass, count = 0.0, 0  # of the groups above work[low:high]
+    cutoff = np.inf
+    while low < high:
+        x = work[(low + high) // 2]
+        # three-way partition of work[low:high]: > x, == x, < x
+        above, equal, below = low, low, high
+        mass_above = 0.0
+        while equal < below:
+            value = work[equal]
+            if value > x:
+                work[equal], work[above] = work[above], value
+                mass_above += value
+                above += 1
+                equal += 1
+            elif value < x:
+                below -= 1
+                work[equal], work[below] = work[below], value
+            else:
+                equal += 1
+        rank = count + above - low
+        score = mass + mass_above + lam * max(0, rank + 1 - k_reg)
+        if not before:
+            score += v * x
+        if abs(score - t) <= 1e-9 * max(1.0, abs(t)):
+            return np.nan
+        if score < t or (score == t and not before):
+            cutoff = x
+            mass += mass_above + x * (equal - above)
+            count = rank + equal - above
+            low = equal
+        else:
+            high = above
+    return cutoff
+
+
+@njit(cache=True, nogil=True)
+def _shared_sets(p, v, lam, k_reg, rule, thresholds, work, cutoffs, out):
+    """Sets of one row with the same ``thresholds`` (A,) for every class, into
+    ``out`` (K, A); False, with ``out`` untouched, when the row must be ranked
+    (see :func:`_shared_cutoff`)."""
+    top = np.max(p)
+    top_score = v * top + lam * max(0, 1 - k_reg)
+    for a in range(thresholds.shape[0]):
+        t = thresholds[a]
+        if rule == KEEP_TOP:
+            t = max(t, top_score)
+        cutoff = _shared_cutoff(p, work, lam, k_reg, v, t, rule == INCLUDE_LAST)
+        if np.isnan(cutoff):
+            return False
+        if rule == INCLUDE_LAST:
+            cutoff = min(cutoff, top)
+        cutoffs[a] = cutoff
+    for j in range(p.shape[0]):
+        for a in range(thresholds.shape[0]):
+            out[j, a] = p[j] >= cutoffs[a]
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _n_invalid(row):
     """Entries that are not probabilities (NaN, infinite, outside [0, 1] by
     more than round-off)."""
@@ -133,7 +208,7 @@ def score_matrix(proba, v, row_group, code, lam, k_reg, out):
 
 @njit(cache=True, nogil=True)
 def prediction_sets(
-    proba, v, row_group, code, lam, k_reg, rule, thresholds, limits, out
+    proba, v, row_group, code, lam, k_reg, rule, thresholds, limits, shared, out
 ):
     """Boolean sets into ``out`` (n, K, A): class ``j`` of row ``i`` is in set
     ``a`` when its score is at most ``thresholds[row_group[i], j, a]``.
@@ -142,8 +217,11 @@ def prediction_sets(
     the top class, so no set is empty; ``INCLUDE_LAST`` keeps a class when
     the mass above it, before its own, is below the threshold (the class
     that crosses it is kept, and the top class). ``limits[g]`` is the
-    largest threshold of group ``g``: no class beyond it is ranked. Returns
-    the number of entries of ``proba`` that are not probabilities.
+    largest threshold of group ``g``: no class beyond it is ranked.
+    ``shared`` says every class of a group has the same thresholds: a
+    cumulative-score set is then the classes above a cutoff, found without
+    ranking (:func:`_shared_cutoff`). Returns the number of entries of
+    ``proba`` that are not probabilities.
     """
     n, K = proba.shape
     A = thresholds.shape[2]
@@ -163,10 +241,20 @@ def prediction_sets(
         return invalid
     heap = np.empty(K, dtype=np.int64)
     scores = np.empty(K)
+    work = np.empty(K)
+    cutoffs = np.empty(A)
+    shared = shared and code == CUMULATIVE
     for i in range(n):
         g = row_group[i]
         invalid += _n_invalid(proba[i])
-        top = _row_scores(proba[i], code, lam, k_reg, v[i], heap, scores, limits[g])
+        if shared and _shared_sets(
+            proba[i], v[i], lam, k_reg, rule, thresholds[g, 0], work, cutoffs, out[i]
+        ):
+            continue
+        limit = limits[g]
+        if rule == KEEP_TOP:  # the top class's score may exceed every threshold
+            limit = max(limit, v[i] * np.max(proba[i]) + lam * max(0, 1 - k_reg))
+        top = _row_scores(proba[i], code, lam, k_reg, v[i], heap, scores, limit)
         for j in range(K):
             if rule == INCLUDE_LAST:
                 before = scores[j] - v[i] * proba[i, j]

@@ -24,12 +24,16 @@ of the projected gradient falls below ``tol``) and the duality gap
 ``(P(w) - D(beta)) / P(w) <= gap_tol``, a certificate that the primal
 objective is within ``gap_tol`` (relative) of its minimum. liblinear's rule
 at 1e-4 typically runs three to five times the epochs the gap needs to reach
-1e-4. Computing the gap costs ``c`` = one inner product per sample. With
-``W`` coordinates visited so far, checking every ``D`` visits costs about
-``W c / D`` and overshoots the certificate by up to ``D``: the sum is
-smallest at ``D = sqrt(W c)``, so the gap is computed once the visits since
-the last check reach ``sqrt(W c)`` (epochs 1, 3, 6, 9, 13, ... without
-shrinking; further apart in epochs once shrinking makes epochs cheap).
+1e-4. Computing the gap costs ``c`` = one inner product per sample: half an
+epoch without shrinking, many epochs once shrinking leaves few coordinates
+active. With ``W`` coordinates visited so far, checking every ``D`` visits
+costs about ``W c / D`` and overshoots the certificate by up to ``D``: the
+sum is smallest at ``D = sqrt(W c)``, so the gap is computed once the visits
+since the last check reach ``sqrt(W c)`` (epochs 1, 3, 6, 9, 13, ... without
+shrinking). Coordinate descent converges linearly, so two gaps also predict
+by extrapolating ``log(gap)`` the work at which it crosses ``gap_tol``; a
+check is made there too, at least ``c`` visits after the last one (on the
+synthetic 200k-row text under the hinge: 91 epochs instead of 167).
 """
 
 import numpy as np
@@ -224,6 +228,8 @@ def dual_coordinate_descent(
     n_iter = 0
     work = 0.0  # coordinates visited, in all epochs and since the last gap
     work_since_gap = 0.0
+    last_gap = last_gap_work = np.inf
+    predicted = np.inf  # work at which the gap should cross gap_tol
     while n_iter < max_iter:
         pg_max = -np.inf
         pg_min = np.inf
@@ -263,7 +269,8 @@ def dual_coordinate_descent(
                 w[n_features] += delta * bias_scale
             s += 1
         n_iter += 1
-        if gap_tol > 0.0 and work_since_gap * work_since_gap >= work * n_used:
+        due = work_since_gap * work_since_gap >= work * n_used
+        if gap_tol > 0.0 and (due or (work >= predicted and work_since_gap >= n_used)):
             work_since_gap = 0.0
             gap = _relative_gap(
                 data,
@@ -283,6 +290,11 @@ def dual_coordinate_descent(
             )
             if gap <= gap_tol:
                 break
+            # coordinate descent converges linearly: extrapolate log(gap)
+            if 0.0 < gap < last_gap < np.inf:
+                rate = (np.log(last_gap) - np.log(gap)) / (work - last_gap_work)
+                predicted = work + (np.log(gap) - np.log(gap_tol)) / rate
+            last_gap, last_gap_work = gap, work
         if pg_max - pg_min <= tol:
             if active == n_used:
                 break

@@ -105,7 +105,8 @@ class ScoreFunction:
             rule = kernels.KEEP_TOP
         out = np.empty((*proba.shape, thresholds.shape[2]), dtype=bool)
         limits = thresholds.max(axis=(1, 2))
-        args = (*self._params, rule, thresholds, limits)
+        shared = bool(np.all(thresholds == thresholds[:, :1, :]))
+        args = (*self._params, rule, thresholds, limits, shared)
         self._run(
             kernels.prediction_sets, self._rows(proba, row_group, draw), args, out
         )

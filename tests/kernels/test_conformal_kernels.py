@@ -58,6 +58,44 @@ def test_sets_rank_only_what_they_need_and_match_full_scores(K, name):
         np.testing.assert_array_equal(sets, expected)
 
 
+@pytest.mark.parametrize("K", [3, 40, 100])
+@pytest.mark.parametrize("name", ["aps", "raps"])
+@pytest.mark.parametrize("rule", ["threshold", "include_last", "keep_top"])
+def test_one_threshold_for_all_classes_gives_the_ranked_sets(K, name, rule):
+    """With the same thresholds for every class the set kernel finds each
+    row's cutoff by selection instead of ranking: the sets must equal
+    thresholding the full score matrix, ties and thresholds equal to a
+    score included (those rows fall back to ranking)."""
+    proba = tied_probabilities(3000, K, K + 2)
+    proba[:500] = np.full(K, 1.0 / K)  # one tie group of K classes
+    rng = np.random.default_rng(1)
+    score = ScoreFunction(
+        name,
+        randomized=rule == "threshold",
+        include_last_label=rule == "include_last",
+        lam=0.1,
+        k_reg=2,
+        seed=3,
+    )
+    full = score.matrix(proba, draw=1)
+    levels = rng.uniform(0.2, 0.95, size=(2, 1, 3))
+    levels[1, 0, 0] = full[7, 0]  # a threshold equal to a score
+    if name == "raps":
+        levels *= 1.5
+    thresholds = np.repeat(levels, K, axis=1)
+    groups = rng.integers(0, 2, 3000)
+    sets = score.sets(proba, thresholds, groups, draw=1)
+    if rule == "include_last":
+        expected = (full - proba)[:, :, None] < thresholds[groups]
+        expected[np.arange(3000), np.argmax(proba, axis=1), :] = True
+    elif rule == "keep_top":
+        top = full.min(axis=1)[:, None, None]
+        expected = full[:, :, None] <= np.maximum(thresholds[groups], top)
+    else:
+        expected = full[:, :, None] <= thresholds[groups]
+    np.testing.assert_array_equal(sets, expected)
+
+
 def test_keep_top_rule_never_gives_an_empty_set():
     proba = tied_probabilities(2000, 6, 3)
     score = ScoreFunction("aps", include_last_label=False)
