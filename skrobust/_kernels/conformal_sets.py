@@ -20,6 +20,9 @@ from numba import njit
 
 LAC, TOP_K, CUMULATIVE = 0, 1, 2
 THRESHOLD, KEEP_TOP, INCLUDE_LAST = 0, 1, 2
+# rows up to this length are ranked by insertion sort, which also beats
+# selecting the cutoff there (1e6 x 10 APS sets: 0.12 s against 0.16 s)
+SHORT_ROW = 32
 # an np.int64, not a literal 0: Numba compiles a callee once more for each
 # literal argument
 _HEAP_ROOT = np.int64(0)
@@ -67,7 +70,7 @@ def _row_scores(p, code, lam, k_reg, v, order, out, limit):
         for j in range(K):
             out[j] = 1.0 - p[j]
         return -1
-    short = K <= 32
+    short = K <= SHORT_ROW
     if short:
         _insertion_order(p, order)
     else:
@@ -243,7 +246,7 @@ def prediction_sets(
     scores = np.empty(K)
     work = np.empty(K)
     cutoffs = np.empty(A)
-    shared = shared and code == CUMULATIVE
+    shared = shared and code == CUMULATIVE and K > SHORT_ROW
     for i in range(n):
         g = row_group[i]
         invalid += _n_invalid(proba[i])

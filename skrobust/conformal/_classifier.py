@@ -401,7 +401,8 @@ class ConformalClassifier(
 
     def _noise_inverse(self, labels, proba):
         K = self.classes_.shape[0]
-        P = check_noise_rates(self._noise(), K)
+        name = "noise_matrix" if self._noise_matrix_given() else "noise_rates"
+        P = check_noise_rates(self._noise(), K, name)
         if P is None:
             return None
         if isinstance(P, str):  # "auto"
@@ -451,6 +452,10 @@ class ConformalClassifier(
             assert_all_finite(y, input_name="y")
         check_classification_targets(y)
         n_samples = len(y)
+        if n_samples == 0:
+            raise ValueError(
+                f"{type(self).__name__} needs calibration samples; X and y are empty."
+            )
         if _num_samples(X) != n_samples:
             raise ValueError(
                 f"X has {_num_samples(X)} samples but y has {n_samples}: they "

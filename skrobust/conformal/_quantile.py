@@ -93,8 +93,11 @@ def warn_if_too_few(rank, n, alpha, *, what="the calibration set", **guarantee):
     if rank <= n:
         return False
     needed = minimum_calibration_size(alpha, **guarantee)
+    setting = f"alpha={alpha:g}"
+    if guarantee.get("n_poisoned"):
+        setting += f" with n_poisoned={guarantee['n_poisoned']}"
     warnings.warn(
-        f"{what} has {n} samples; alpha={alpha:g} needs at least {needed} for a "
+        f"{what} has {n} samples; {setting} needs at least {needed} for a "
         "finite threshold, so the prediction sets hold every class (every "
         "conformal p-value is at least 1/(n + 1)). Use more calibration data "
         "or a larger alpha.",

@@ -57,6 +57,8 @@ def make_bags(y, bag_size, *, X=None, feature=None, random_state=None):
     True
     """
     y = column_or_1d(y)
+    if y.shape[0] == 0:
+        raise ValueError("make_bags needs at least one row of y, got 0.")
     classes = np.unique(y)
     if classes.shape[0] > 2:
         raise ValueError(

@@ -24,6 +24,12 @@ def _bag_means(y, proba_positive, bags):
             f"predictions must have one value per row ({index.shape[0]}), got "
             f"shape {proba_positive.shape}."
         )
+    outside = ~((proba_positive >= 0.0) & (proba_positive <= 1.0))
+    if outside.any():
+        raise ValueError(
+            f"predictions must be probabilities in [0, 1]; got {outside.sum()} "
+            f"outside, such as {proba_positive[np.argmax(outside)]!r}."
+        )
     predicted = np.bincount(index, weights=proba_positive) / sizes
     return proportions, predicted, sizes
 

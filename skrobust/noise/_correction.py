@@ -18,9 +18,9 @@ def binary_transition_matrix(rho_neg, rho_pos):
     return np.array([[1 - rho_neg, rho_neg], [rho_pos, 1 - rho_pos]])
 
 
-def check_noise_rates(noise_rates, n_classes):
+def check_noise_rates(noise_rates, n_classes, name="noise_rates"):
     """Validate the ``noise_rates`` parameter of an estimator (the SVMs and
-    the conformal classifier share it).
+    the conformal classifier share it); messages call it ``name``.
 
     Returns None, ``"auto"``, or the (n_classes, n_classes) transition matrix
     ``T[i, j] = P(noisy = j | true = i)`` that the setting describes.
@@ -29,7 +29,7 @@ def check_noise_rates(noise_rates, n_classes):
         return noise_rates
     if isinstance(noise_rates, str):
         raise ValueError(
-            f"noise_rates must be None, 'auto' or numbers, got {noise_rates!r}."
+            f"{name} must be None, 'auto' or numbers, got {noise_rates!r}."
         )
     if isinstance(noise_rates, numbers.Real) and not isinstance(noise_rates, bool):
         limit = (n_classes - 1) / n_classes
@@ -42,7 +42,7 @@ def check_noise_rates(noise_rates, n_classes):
     try:
         values = np.asarray(noise_rates, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"noise_rates must be numeric, got {noise_rates!r}.") from exc
+        raise TypeError(f"{name} must be numeric, got {noise_rates!r}.") from exc
     if values.ndim == 1:
         if n_classes != 2:
             raise ValueError(
@@ -50,7 +50,7 @@ def check_noise_rates(noise_rates, n_classes):
                 f"{n_classes} classes pass a symmetric rate or a transition matrix."
             )
         return binary_transition_matrix(*check_rate_pair(values))
-    return _check_transition_matrix(values, n_classes, name="noise_rates")
+    return _check_transition_matrix(values, n_classes, name=name)
 
 
 def ovr_noise_rates(transition, noisy_prior):

@@ -634,3 +634,18 @@ def test_binary_flip_rates_as_the_svms_take_them(stored_model):
     pair = ConformalClassifier(model, method="prefit", noise_rates=(0.1, 0.3))
     pair.fit(index, labels)
     np.testing.assert_allclose(pair.transition_matrix_, [[0.9, 0.1], [0.3, 0.7]])
+
+
+def test_empty_calibration_data_is_named_as_such():
+    empty = "needs calibration samples; X and y are empty"
+    with pytest.raises(ValueError, match=empty):
+        ConformalClassifier(LogisticRegression()).fit(np.empty((0, 2)), np.empty(0))
+
+
+def test_messages_name_the_parameter_the_user_gave():
+    X, y = make_classification(200, 4, random_state=0)
+    bad = np.array([[0.5, 0.6], [0.1, 0.9]])
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="noise_matrix"):
+        ConformalClassifier(LogisticRegression(), noise_matrix=bad).fit(X, y)
+    with pytest.warns(CalibrationSizeWarning, match="with n_poisoned=1000000 needs"):
+        ConformalClassifier(LogisticRegression(), n_poisoned=10**6).fit(X, y)

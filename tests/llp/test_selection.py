@@ -172,3 +172,13 @@ def test_candidates_are_checked_and_seeded():
     assert only.best_name_ == "easy"
     graph = LLPClassifier(estimators=[("bp", LLPBeliefPropagation())], random_state=3)
     assert graph.fit(X, proportions, bags=bags).estimator_.random_state is not None
+
+
+def test_bag_log_loss_refuses_values_that_are_not_probabilities():
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*1\.5"):
+        bag_log_loss([0.5, 0.5, 1.0], [0.2, 0.4, 1.5], bags=[0, 0, 1])
+
+
+def test_make_bags_of_no_rows_says_so():
+    with pytest.raises(ValueError, match="at least one row of y, got 0"):
+        make_bags([], 8)
