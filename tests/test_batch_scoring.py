@@ -201,6 +201,71 @@ def test_compressed_csv_is_read(files, frame, models):
     )
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".csv.zip"])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("1,2\n3\n4,5\n", "line 3 has 1 field where the header has 2"),
+        ("1,2\n3,4\n4,5,6\n", "line 4 has 3 fields where the header has 2"),
+        ("1,2\n3,4,\n", "line 3 has 3 fields"),  # pandas: an index column
+        ('"1",2\n\n"a\nb",3,4\n', "line 4 has 3 fields"),
+    ],
+)
+def test_malformed_rows_are_refused_by_line(tmp_path, suffix, body, message):
+    """A short or long row is an error naming its line, even when an imputer
+    in the model would have filled it (pandas reads a short row as NaN)."""
+    from sklearn.impute import SimpleImputer
+
+    X = pd.DataFrame({"f0": [0.0, 1.0, np.nan, 3.0], "f1": [1.0, 0.0, 1.0, 0.0]})
+    model = make_pipeline(SimpleImputer(), RobustLinearSVC(noise_rates=None))
+    model.fit(X, [0, 1, 0, 1])
+    data = tmp_path / f"rows{suffix}"
+    pd.DataFrame(columns=["f0", "f1"]).to_csv(data, index=False)  # the compression
+    text = "f0,f1\n" + body
+    if suffix == ".csv":
+        data.write_text(text)
+    else:
+        import gzip
+        import zipfile
+
+        if suffix == ".csv.gz":
+            data.write_bytes(gzip.compress(text.encode()))
+        else:
+            with zipfile.ZipFile(data, "w") as archive:
+                archive.writestr("rows.csv", text)
+    with pytest.raises(ScoringError, match=message):
+        score_file(model, data, tmp_path / "out.csv", progress=False)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_quotes_blank_lines_and_carriage_returns_are_read_as_pandas_does(
+    tmp_path, models
+):
+    """Cutting the file into blocks keeps quoted newlines inside their
+    record and skips empty lines, whatever the chunk size."""
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    names = ["a", "b,c", "d"]
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(40, 3)).round(3), columns=names)
+    model.fit(X, (X["a"] > 0).astype(int))
+    lines = ['"a","b,c","d",note']
+    for i, row in enumerate(X.itertuples(index=False)):
+        cells = [f'"{v}"' if i % 3 == 0 else f"{v}" for v in row]
+        cells.append(f'"line one\nline two, ""{i}"""')  # a newline, a quote
+        lines.append(",".join(cells))
+        if i % 7 == 0:
+            lines.append("")
+    data = tmp_path / "quoted.csv"
+    data.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    for chunksize in (1, 6, 100):
+        score_file(
+            model, data, tmp_path / "out.csv", columns=names, chunksize=chunksize
+        )
+        np.testing.assert_array_equal(
+            pd.read_csv(tmp_path / "out.csv")["prediction"], model.predict(X)
+        )
+
+
 def test_columns_argument_skips_an_id_column(files, frame, models):
     X, _ = frame
     model = models["Pipeline"]

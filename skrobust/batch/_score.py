@@ -2,10 +2,11 @@
 fitted model for a DataFrame, or for a CSV or Parquet file chunk by chunk."""
 
 import numbers
+import threading
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -272,14 +273,21 @@ def score_file(
     bar = Progress(f"scoring {data.name}", show)
     rows = chunks = 0
     try:
-        with AtomicOutput(output, fmt) as out:
+        with AtomicOutput(output, fmt) as out, _field_check(reader) as checked:
             scored = _scored_chunks(reader.chunks(features), score, n_workers)
-            with closing(scored):
-                for encoded in scored:
-                    out.write(encoded)
-                    rows += encoded.rows
-                    chunks += 1
-                    bar.update(rows, _fraction(rows, reader))
+            try:
+                with closing(scored):
+                    for encoded in scored:
+                        if checked.done():
+                            checked.result()  # a malformed row: raise now
+                        out.write(encoded)
+                        rows += encoded.rows
+                        chunks += 1
+                        bar.update(rows, _fraction(rows, reader))
+            except ScoringError:
+                checked.result()  # a malformed row explains a bad value better
+                raise
+            checked.result()
             if chunks == 0:  # a header and no rows: an empty file with the columns
                 empty = import_pandas().DataFrame({c: [] for c in features})
                 out.write(score(empty, 0))
@@ -291,6 +299,24 @@ def score_file(
     bar.update(rows, final=True)
     seconds = time.perf_counter() - start
     return ScoringSummary(rows, chunks, seconds, output, fmt, written)
+
+
+@contextmanager
+def _field_check(reader):
+    """A future of ``reader.check_fields()``, run in a thread beside the
+    scoring (a Parquet file has a schema: nothing to check)."""
+    if not isinstance(reader, CsvReader):
+        done = Future()
+        done.set_result(None)
+        yield done
+        return
+    stop = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(reader.check_fields, stop)
+        try:
+            yield future
+        finally:
+            stop.set()  # an error or an interrupt: do not wait for the whole file
 
 
 def _fraction(rows, reader):
