@@ -2,6 +2,7 @@
 predictions as the model, any chunking and thread count, clear errors and no
 partial output."""
 
+import os
 import pickle
 import subprocess
 import sys
@@ -440,6 +441,12 @@ def _bad_inputs(folder, frame):
     text = X.astype(object)
     text.iloc[7, 3] = "abc"
     text.to_csv(folder / "text.csv", index=False)
+    holes = X.copy()
+    holes.iloc[4, 2] = np.nan
+    holes.to_csv(folder / "holes.csv", index=False)
+    lines = (folder / "data.csv").read_text().splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0]  # row 3 loses its last field
+    (folder / "short.csv").write_text("\n".join(lines) + "\n")
     X.to_csv(folder / "data.xlsx", index=False)
     model, data, out = str(folder / "model.pkl"), str(folder / "data.csv"), "out.csv"
     out = str(folder / out)
@@ -473,6 +480,14 @@ def _bad_inputs(folder, frame):
             [model, str(folder / "text.csv"), "-o", out],
             "column 'x3' holds a non-numeric value, 'abc', at row 8 (line 9).",
         ),
+        "missing cell": (
+            [model, str(folder / "holes.csv"), "-o", out],
+            "column 'x2' is missing at row 5 (line 6), which the model refused",
+        ),
+        "short row": (
+            [model, str(folder / "short.csv"), "-o", out],
+            "line 4 has 4 fields where the header has 5; malformed rows are not",
+        ),
         "missing output folder": (
             [model, data, "-o", str(folder / "no" / "such" / "out.csv")],
             "output folder does not exist: ",
@@ -504,6 +519,8 @@ CASES = [
     "not a model",
     "wrong columns",
     "non-numeric cell",
+    "missing cell",
+    "short row",
     "missing output folder",
     "unknown data format",
     "unknown output format",
@@ -526,9 +543,12 @@ def test_command_rejects_bad_input_in_one_line(files, frame, capsys, case):
     assert _run(["score", *argv]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    last = err.strip().splitlines()[-1]
-    assert last.startswith("skrobust score: error: ")
-    assert message in last
+    lines = err.strip().splitlines()
+    if lines[0].startswith("usage: "):  # argparse's own errors follow the usage
+        lines = [lines[-1]]
+    (line,) = lines
+    assert line.startswith("skrobust score: error: ")
+    assert message in line
     assert _left_in(files) == before  # no output, no temporary file
 
 
@@ -613,3 +633,81 @@ def test_skops_file_needs_trust_for_unknown_types(files, frame, models):
 def test_unfitted_model_is_refused():
     with pytest.raises(ScoringError, match="not fitted"):
         load_model(LogisticRegression())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process ids checked on POSIX")
+def test_temporary_files_of_killed_runs_are_removed(files, models):
+    """A SIGKILLed run leaves its hidden temporary file; the next run to the
+    same output removes it, and only it (not a live run's, not another
+    output's, not a file it did not name)."""
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    stale = files / f".out.csv.{dead_pid}-0123abcd.tmp"
+    alive = files / f".out.csv.{os.getpid()}-89abcdef.tmp"
+    other = files / f".other.csv.{dead_pid}-0123abcd.tmp"
+    unrelated = files / ".out.csv.notes.tmp"
+    for path in (stale, alive, other, unrelated):
+        path.write_bytes(b"partial")
+    score_file(
+        models["Pipeline"], files / "data.csv", files / "out.csv", progress=False
+    )
+    assert not stale.exists()
+    assert alive.exists() and other.exists() and unrelated.exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_killed_run_leaves_a_temporary_file_the_next_run_removes(files):
+    """SIGKILL mid-run: no output, the temporary file is the only trace, and
+    the next run to that output removes it."""
+    import signal
+    import time
+
+    big = files / "big.csv"
+    X = pd.DataFrame(
+        np.random.default_rng(0).normal(size=(200_000, 5)), columns=FEATURES
+    )
+    X.to_csv(big, index=False)
+    before = set(_left_in(files))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "skrobust",
+            "score",
+            str(files / "model.pkl"),
+            str(big),
+            "-o",
+            str(files / "out.csv"),
+            "--chunksize",
+            "1000",
+            "--no-progress",
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not any(name.endswith(".tmp") for name in _left_in(files)):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    left = set(_left_in(files)) - before
+    assert len(left) == 1 and left.pop().startswith(".out.csv.")
+    assert (
+        main(
+            [
+                "score",
+                str(files / "model.pkl"),
+                str(big),
+                "-o",
+                str(files / "out.csv"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    assert set(_left_in(files)) - before == {"out.csv"}

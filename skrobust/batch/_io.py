@@ -2,8 +2,10 @@
 that is renamed over the target only once it is complete."""
 
 import csv
+import glob
 import io
 import os
+import re
 import uuid
 from contextlib import nullcontext
 from pathlib import Path
@@ -312,12 +314,17 @@ class AtomicOutput:
             self._pa, self._pq = import_parquet()
         else:
             self._arrow_csv = _arrow_csv()
-        self.temp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        # the process id marks whose file it is: a later run removes the files
+        # of runs that were killed before they could clean up
+        self.temp = self.path.with_name(
+            f".{self.path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
+        )
         self._handle = None
         self._writer = None
         self.columns = None
 
     def __enter__(self):
+        _remove_stale_temporaries(self.path)
         # "x": never reuse an existing file; the umask sets the permissions
         self._handle = open(self.temp, "xb")
         return self
@@ -369,6 +376,30 @@ class AtomicOutput:
                 self._handle.close()
                 self.temp.unlink(missing_ok=True)
         return False
+
+
+def _remove_stale_temporaries(path):
+    """Delete ``path``'s temporary files left by killed runs: only names this
+    class makes (``.<name>.<pid>-<8 hex>.tmp``), only in ``path``'s folder,
+    only when no process has that id (POSIX; elsewhere nothing is removed)."""
+    if os.name != "posix":
+        return
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)-[0-9a-f]{{8}}\.tmp")
+    for candidate in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        match = pattern.fullmatch(candidate.name)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        candidate.unlink(missing_ok=True)
+
+
+def _process_exists(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's, or not a pid
+        return True
+    return True
 
 
 def _arrow_csv():

@@ -424,13 +424,36 @@ def _score_chunk(model, frame, features, source, row_name, first_row=0, *, score
     try:
         out = _model_outputs(model, X, scores)
     except ValueError as exc:
+        reason = " ".join(str(exc).split())  # one line
+        where = _first_non_finite(values, features, frame, row_name, first_row)
+        if where is not None:
+            first_sentence = reason.split(". ")[0].rstrip(".")
+            raise ScoringError(
+                f"{source}: {where}, which the model refused ({first_sentence}); "
+                "fill or drop such rows, or put an imputer in the pipeline."
+            ) from exc
         if row_name is None:
-            where = "the frame's rows"
+            rows = "the frame's rows"
         else:
             last = first_row + len(frame) - 1
-            where = f"{row_name(first_row)} to {row_name(last)}"
-        raise ScoringError(f"{source}: the model refused {where}: {exc}") from exc
+            rows = f"{row_name(first_row)} to {row_name(last)}"
+        raise ScoringError(f"{source}: the model refused {rows}: {reason}") from exc
     return pd.DataFrame(out, index=frame.index, copy=False)
+
+
+def _first_non_finite(values, features, frame, row_name, first_row):
+    """Names the first cell of ``values`` that is NaN or infinite, or None."""
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return None
+    row, column = np.unravel_index(int(np.argmax(bad)), bad.shape)
+    where = (
+        row_name(first_row + row)
+        if row_name is not None
+        else f"index {frame.index[row]!r}"
+    )
+    value = "missing" if np.isnan(values[row, column]) else "infinite"
+    return f"column {str(features[column])!r} is {value} at {where}"
 
 
 def _model_outputs(model, X, scores):
