@@ -52,7 +52,7 @@ def epoch_ratio(X, y, loss, C, repeat):
     def ours(n_epochs):
         dual_coordinate_descent(
             *triple, X.shape[1], y_signed, cost, zero, code, 1.0, 1e-12, 0.0,
-            n_epochs, True, 0,
+            n_epochs, True, 0, np.zeros(1, np.uint8),
         )  # fmt: skip
 
     def liblinear(n_epochs):

@@ -190,11 +190,13 @@ def dual_coordinate_descent(
     max_iter,
     shrinking,
     seed,
+    stop,
 ):
     """Solve the dual above from ``beta = 0``.
 
     Samples with ``cost == cost_flipped == 0`` are left out; ``gap_tol = 0``
-    turns the duality-gap rule off. Returns
+    turns the duality-gap rule off; setting ``stop[0]`` ends the run after
+    the current epoch (Ctrl-C, see ``skrobust.utils._interrupt``). Returns
     ``(w, n_iter)``: ``w`` has ``n_features + 1`` entries, the last being the
     weight of the constant feature (intercept = w[-1] * bias_scale);
     ``n_iter == max_iter`` means the tolerance was not reached.
@@ -230,7 +232,7 @@ def dual_coordinate_descent(
     work_since_gap = 0.0
     last_gap = last_gap_work = np.inf
     predicted = np.inf  # work at which the gap should cross gap_tol
-    while n_iter < max_iter:
+    while n_iter < max_iter and not stop[0]:
         pg_max = -np.inf
         pg_min = np.inf
         state = shuffle_prefix(index, active, state)

@@ -87,6 +87,7 @@ def smo(
     max_iter,
     shrinking,
     cache_rows,
+    stop,
 ):
     """Solve the dual above from ``alpha = 0``.
 
@@ -95,7 +96,9 @@ def smo(
     kernel (else unused), ``sqnorm`` the squared row norms, ``kernel`` the
     tuple ``(kind, gamma, coef0, degree)``; ``rows``, ``y``, ``upper``,
     ``p`` describe the variables. At most ``cache_rows`` (>= 2) kernel rows
-    are held at once; ``max_iter < 0`` means no limit.
+    are held at once; ``max_iter < 0`` means no limit. The solver polls
+    ``stop[0]`` every 1024 steps and returns early when it is set (Ctrl-C,
+    see ``skrobust.utils._interrupt``).
 
     Returns ``(alpha, rho, objective, n_iter)``: the decision function is
     ``sum_t y_t alpha_t K(x_{r_t}, x) - rho``.
@@ -146,7 +149,7 @@ def smo(
                 source, cache, rows, y, upper, alpha, G, K_diag, n_active, tol, n_iter
             )
             countdown = 1
-        if j < 0:
+        if j < 0 or ((n_iter & 1023) == 0 and stop[0]):
             break
         n_iter += 1
         K_i = cached_row(source, cache, rows[i], n_iter, _NO_ROW)

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._persistence import PickleVersionMixin
-from ..utils._validation import encode_classes
+from ..utils._validation import check_feature_scale, encode_classes
 from ._base import CertifiedFlipsMixin, in_blocks
 from ._partition import certify_votes
 
@@ -110,6 +110,7 @@ class CertifiedLabelSpreadingClassifier(
             The fitted estimator.
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
+        check_feature_scale(X, self)
         self.classes_, self._y_fit = encode_classes(y, type(self).__name__)
         if self.kernel == "knn" and self.n_neighbors >= X.shape[0]:
             raise ValueError(

@@ -28,6 +28,7 @@ from ..utils._folds import stratified_folds
 from ..utils._linear import LinearScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
+    check_feature_scale,
     check_sample_weight,
     encode_classes,
 )
@@ -300,6 +301,7 @@ default="comp_sum"
         X, y = validate_data(
             self, X, y, accept_sparse="csr", dtype=np.float64, order="C"
         )
+        check_feature_scale(X, self)
         classes, y_encoded = encode_classes(y, "RobustLossClassifier")
         weights = check_sample_weight(sample_weight, X.shape[0])
         weights = (

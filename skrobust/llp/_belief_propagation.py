@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from ..utils._persistence import PickleVersionMixin
 from ..utils._threads import n_threads
+from ..utils._validation import check_feature_scale
 from ._bags import binary_classes, check_bags
 from ._graph import knn_edges
 from ._linear import DLLPClassifier
@@ -328,6 +329,7 @@ class LLPBeliefPropagation(
             self.bag_correlation_ = np.nan
             return self
         X = validate_data(self, X, dtype=np.float64)
+        check_feature_scale(X, self)
         y = column_or_1d(y)
         if X.shape[0] != y.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")

@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._persistence import PickleVersionMixin
+from ..utils._validation import check_feature_scale
 from ._bags import binary_classes, check_bags
 from ._metrics import BagScoreMixin
 
@@ -106,12 +107,14 @@ class _BagLinearModel(
         """
         if bags is None:
             X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+            check_feature_scale(X, self)
             self.classes_ = binary_classes(y)
             proportions = (y == self.classes_[1]).astype(float)
             index = np.arange(y.shape[0])
             sizes = np.ones(y.shape[0])
         else:
             X = validate_data(self, X, accept_sparse="csr", dtype=np.float64)
+            check_feature_scale(X, self)
             y = column_or_1d(y)
             if X.shape[0] != y.shape[0]:
                 raise ValueError(

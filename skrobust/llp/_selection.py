@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._persistence import PickleVersionMixin
+from ..utils._validation import check_feature_scale
 from ._bags import binary_classes, check_bags
 from ._belief_propagation import LLPBeliefPropagation
 from ._count_likelihood import bag_count_log_likelihood, fit_count_calibration
@@ -237,6 +238,7 @@ class LLPClassifier(
             bags = np.arange(y.shape[0])
         else:
             X = validate_data(self, X, dtype=np.float64)
+            check_feature_scale(X, self)
             y = column_or_1d(y)
             if X.shape[0] != y.shape[0]:
                 raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}.")

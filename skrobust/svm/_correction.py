@@ -22,6 +22,7 @@ from ..noise._correction import (
 )
 from ..noise._rates import MAX_RATE
 from ..utils._folds import stratified_folds
+from ..utils._interrupt import run_interruptibly
 from ..utils._proba import scores_to_proba
 
 # The first scoring round of the noise correction fits C times each of these
@@ -89,7 +90,8 @@ class NoiseCorrectionMixin:
         """Run solver calls on ``n_jobs`` threads (the solvers release the GIL)."""
         # nogil solves: threads, also under an outer joblib backend (Dask
         # would otherwise ship every inner fold to the cluster as a task)
-        return Parallel(n_jobs=self.n_jobs, backend="threading")(tasks)
+        parallel = Parallel(n_jobs=self.n_jobs, backend="threading")
+        return run_interruptibly(parallel, tasks)
 
     def _label_posteriors(self, training, transition):
         """Posteriors of each sample's labels, and the flip rates behind them.

@@ -22,9 +22,10 @@ from ..noise import clean_label_posterior, estimate_noise_rates
 from ..utils._linear import PredictFromScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
+    check_box,
     check_budget,
 )
-from ._kernel import RobustSVC
+from ._kernel import RobustSVC, _row_sqnorms
 from ._kernel_functions import KERNEL_CONSTRAINTS, KernelSVMMixin
 
 # the plain SVMs among the candidates of selection="validation": C times these
@@ -178,6 +179,13 @@ class FloralSVC(
         Without ``n_components`` the game holds the dense n x n kernel
         matrix; ``fit`` refuses, with an error naming ``n_components``, data
         whose matrix would exceed this many megabytes.
+    probability : bool, default=False
+        Not available: ``True`` raises a ValueError pointing to
+        ``CalibratedClassifierCV(FloralSVC(), ensemble=False)``, which adds
+        ``predict_proba`` (Platt scaling, ``method="sigmoid"``, on
+        cross-validated decision values), the way scikit-learn 1.9 replaces
+        ``SVC(probability=True)``. Kept so that code written for ``SVC``
+        gets that answer rather than an unknown-argument error.
     random_state : int, RandomState instance or None, default=None
         Seeds the attacker. Equal seeds give bit-identical models.
 
@@ -265,6 +273,7 @@ class FloralSVC(
         "bias": [StrOptions({"all_sv", "free_sv"})],
         "decision_labels": [StrOptions({"adversarial", "given"})],
         "max_gram_mb": [Interval(Real, 0, None, closed="neither")],
+        "probability": ["boolean"],
         "random_state": ["random_state"],
     }
 
@@ -290,6 +299,7 @@ class FloralSVC(
         decision_labels="adversarial",
         n_components=None,
         max_gram_mb=4096,
+        probability=False,
         random_state=None,
     ):
         self.C = C
@@ -311,6 +321,7 @@ class FloralSVC(
         self.decision_labels = decision_labels
         self.n_components = n_components
         self.max_gram_mb = max_gram_mb
+        self.probability = probability
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -377,6 +388,8 @@ class FloralSVC(
         if self.n_components is not None:
             nystroem_seed = rng.randint(np.iinfo(np.int32).max)
         upper = self.C * sample_weight[rows]
+        sqnorm = np.zeros(0) if spec.precomputed else _row_sqnorms(X[rows], spec)
+        check_box(self, upper, spec.largest_diagonal(X, sqnorm), 1e-3)
         positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
         seeds = rng.randint(np.iinfo(np.int32).max, size=len(positives))
         base_gamma = spec.gamma

@@ -17,7 +17,9 @@ from sklearn.utils.class_weight import compute_class_weight
 from .._kernels.rows import EMPTY_INDEX, as_triple
 from .._kernels.smo import smo
 from ..noise._correction import check_noise_rates
+from ..utils._interrupt import solve as interruptible
 from ..utils._persistence import PickleVersionMixin
+from ..utils._validation import check_box
 from ._correction import NoiseCorrectionMixin, TrainingSet
 from ._kernel_functions import KERNEL_CONSTRAINTS, KernelSVMMixin
 from ._linear import RobustLinearSVC
@@ -100,6 +102,13 @@ class RobustSVC(
     n_jobs : int or None, default=None
         Threads for the binary problems, the out-of-fold fits and the
         scoring blocks of ``decision_function``/``predict``.
+    probability : bool, default=False
+        Not available: ``True`` raises a ValueError pointing to
+        ``CalibratedClassifierCV(RobustSVC(), ensemble=False)``, which adds
+        ``predict_proba`` (Platt scaling, ``method="sigmoid"``, on
+        cross-validated decision values), the way scikit-learn 1.9 replaces
+        ``SVC(probability=True)``. Kept so that code written for ``SVC``
+        gets that answer rather than an unknown-argument error.
     random_state : int, RandomState instance or None, default=None
         Seeds the folds of the noise correction. The solver itself is
         deterministic.
@@ -194,6 +203,7 @@ class RobustSVC(
         "decision_function_shape": [StrOptions({"ovr", "ovo"})],
         "cv": ["cv_object"],
         "n_jobs": [Integral, None],
+        "probability": ["boolean"],
         "random_state": ["random_state"],
     }
 
@@ -215,6 +225,7 @@ class RobustSVC(
         n_components=None,
         cv=5,
         n_jobs=None,
+        probability=False,
         random_state=None,
     ):
         self.C = C
@@ -232,6 +243,7 @@ class RobustSVC(
         self.n_components = n_components
         self.cv = cv
         self.n_jobs = n_jobs
+        self.probability = probability
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -280,6 +292,12 @@ class RobustSVC(
             check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
         )
         training.sqnorm = _row_sqnorms(X, spec)
+        check_box(
+            self,
+            self.C * sample_weight * training.class_weight[y_encoded],
+            spec.largest_diagonal(X, training.sqnorm),
+            self.tol,
+        )
 
         posteriors = None
         self.noise_rates_ = self.transition_matrix_ = None
@@ -397,7 +415,8 @@ class RobustSVC(
         # without max_iter, libsvm's own cap: a tol below the problem's
         # round-off floor must not loop for hours
         limit = self.max_iter if self.max_iter > 0 else max(10**7, 100 * len(variables))
-        alpha, rho, objective, n_iter = smo(
+        alpha, rho, objective, n_iter = interruptible(
+            smo,
             data,
             indices,
             indptr,
@@ -415,10 +434,13 @@ class RobustSVC(
             cache_rows,
         )
         if n_iter >= limit:
+            cap = f"max_iter={self.max_iter}"
+            if self.max_iter < 0:
+                cap += ": libsvm's cap, max(10**7, 100 * n_variables)"
             warnings.warn(
-                f"RobustSVC stopped after {limit} solver steps (max_iter="
-                f"{self.max_iter}) before reaching tol={self.tol}; increase "
-                "max_iter or tol, or scale the features.",
+                f"RobustSVC stopped after {limit} solver steps ({cap}) before "
+                f"reaching tol={self.tol}; increase max_iter or tol, or scale the "
+                "features.",
                 ConvergenceWarning,
                 stacklevel=2,
             )

@@ -23,7 +23,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._kernels.kernel_rows import KERNEL_CODES
-from ..utils._validation import check_option, check_sample_weight, encode_classes
+from ..utils._validation import (
+    check_feature_scale,
+    check_option,
+    check_sample_weight,
+    encode_classes,
+)
 
 # rows of a scoring block: bounds the block's kernel matrix to about
 # _BLOCK_ROWS * n_support_vectors * 8 bytes
@@ -91,6 +96,19 @@ class KernelSpec:
     def precomputed(self):
         return self.kernel == "precomputed"
 
+    def largest_diagonal(self, X, sqnorm):
+        """The largest ``K(x, x)`` over the rows (``sqnorm`` their squared
+        norms): with Cauchy-Schwarz, a bound on every kernel value."""
+        if self.precomputed:
+            return float(np.abs(np.diag(X)).max(initial=0.0))
+        if self.kernel in ("rbf", "sigmoid"):
+            return 1.0
+        if self.kernel == "linear":
+            return float(sqnorm.max(initial=0.0))
+        return float(
+            np.abs(self.gamma * sqnorm + self.coef0).max(initial=0.0) ** self.degree
+        )
+
     def as_tuple(self):
         """``(kind, gamma, coef0, degree)`` for the Numba solver."""
         return (KERNEL_CODES[self.kernel], self.gamma, self.coef0, self.degree)
@@ -157,6 +175,13 @@ class KernelSVMMixin:
     def _kernel_spec(self):
         """The kernel (its gamma is set in fit), after the rule between
         parameters; each one alone is checked by ``KERNEL_CONSTRAINTS``."""
+        if self.probability:
+            name = type(self).__name__
+            raise ValueError(
+                f"{name} has no probability=True (scikit-learn 1.9 deprecated it "
+                f"in SVC too): use CalibratedClassifierCV({name}(), ensemble=False) "
+                "from sklearn.calibration for predict_proba."
+            )
         spec = KernelSpec(self.kernel, 0.0, self.degree, self.coef0)
         if self.n_components is not None and spec.precomputed:
             raise ValueError("n_components needs the data, not kernel='precomputed'.")
@@ -180,6 +205,8 @@ class KernelSVMMixin:
                 "with kernel='precomputed', X must be the square kernel matrix of "
                 f"the training samples; got shape {X.shape}."
             )
+        if not spec.precomputed:
+            check_feature_scale(X, self)
         self.classes_, y_encoded = encode_classes(y, name)
         sample_weight = check_sample_weight(sample_weight, X.shape[0])
         if np.count_nonzero(np.bincount(y_encoded, weights=sample_weight) > 0) < 2:

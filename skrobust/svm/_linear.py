@@ -18,9 +18,11 @@ from .._kernels.dual_cd import HINGE, SQUARED_HINGE, dual_coordinate_descent
 from .._kernels.primal_newton import primal_newton_squared_hinge
 from .._kernels.rows import as_triple
 from ..noise._correction import check_noise_rates
+from ..utils._interrupt import solve as interruptible
 from ..utils._linear import LinearScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
+    check_feature_scale,
     check_sample_weight,
     encode_classes,
 )
@@ -271,6 +273,7 @@ class RobustLinearSVC(
             order="C",
             accept_large_sparse=True,
         )
+        check_feature_scale(X, self)
         self.classes_, y_encoded = encode_classes(y, "RobustLinearSVC")
         n_classes = len(self.classes_)
         transition = check_noise_rates(self.noise_rates, n_classes)
@@ -372,7 +375,8 @@ def _blas_threads():
 def _solve_dual(
     X, y_signed, cost, cost_flipped, bias, loss, tol, gap_tol, max_iter, seed
 ):
-    return dual_coordinate_descent(
+    return interruptible(
+        dual_coordinate_descent,
         *as_triple(X),
         X.shape[1],
         y_signed,

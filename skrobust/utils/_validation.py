@@ -98,3 +98,54 @@ def encode_classes(y, owner):
             f"{owner} needs samples of at least 2 classes; got 1 class: {classes[0]!r}."
         )
     return classes, encoded
+
+
+def check_feature_scale(X, estimator):
+    """Refuse features so large that squared norms overflow float64.
+
+    The kernels and solvers sum squares of a row's values (norms, dot
+    products, RBF distances): past ``sqrt(max_float / n_features)`` they
+    overflow to infinity and the fit would end in an internal error or a
+    silent chance-level model. The error names the estimator and the column.
+    """
+    n_features = X.shape[1]
+    if n_features == 0 or X.shape[0] == 0:
+        return
+    dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
+    limit = np.sqrt(np.finfo(dtype).max / n_features)
+    if hasattr(X, "indptr"):
+        largest = np.asarray(abs(X).max(axis=0).todense()).ravel()
+    else:
+        largest = np.abs(X).max(axis=0)
+    if not (largest > limit).any():
+        return
+    column = int(np.argmax(largest))
+    names = getattr(estimator, "feature_names_in_", None)
+    label = f"column {names[column]!r}" if names is not None else f"column {column}"
+    raise ValueError(
+        f"{type(estimator).__name__}: {label} of X holds values up to "
+        f"{largest[column]:.3g}, whose squares overflow {dtype} (the limit with "
+        f"{n_features} features is {limit:.3g}); scale your features, for "
+        "example with StandardScaler."
+    )
+
+
+def check_box(estimator, upper, diagonal, tol):
+    """Refuse dual boxes so large that the SVM dual is numerically ill-posed.
+
+    A dual gradient sums up to ``n`` terms of size ``upper * diagonal``; once
+    float64 round-off on that sum (``eps * n * upper * diagonal``) exceeds
+    ``tol``, the solver cannot see the stopping rule hold and runs to its
+    step cap (a weight of 1e20 on 96 rows took two minutes). The error names
+    the largest ``C * sample_weight`` and the bound it should stay under.
+    """
+    n = len(upper)
+    largest = float(np.max(upper)) if n else 0.0
+    scale = np.finfo(np.float64).eps * n * max(float(diagonal), 1e-300)
+    if largest * scale > tol:
+        raise ValueError(
+            f"{type(estimator).__name__}: C * sample_weight reaches {largest:.3g}, "
+            f"too large for float64 on {n} samples (above {tol / scale:.3g} the "
+            "dual gradients' round-off exceeds tol, and the solver cannot "
+            "converge); lower C or rescale sample_weight."
+        )

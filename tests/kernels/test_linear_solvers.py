@@ -11,6 +11,12 @@ from skrobust._kernels.primal_newton import primal_newton_squared_hinge
 from skrobust._kernels.random import shuffle_prefix
 from skrobust._kernels.rows import as_triple
 
+NO_STOP = np.zeros(1, dtype=np.uint8)
+
+
+def _dual_cd(*args):
+    return dual_coordinate_descent(*args, NO_STOP)
+
 
 @pytest.fixture(scope="module")
 def problem():
@@ -48,7 +54,7 @@ def _reference(X, y, cost, cost_flipped, loss):
 @pytest.mark.parametrize("loss", [HINGE, SQUARED_HINGE])
 def test_two_sided_costs_solve_the_duplicated_problem(problem, loss):
     X, y, cost, cost_flipped = problem
-    w, n_iter = dual_coordinate_descent(
+    w, n_iter = _dual_cd(
         *as_triple(X),
         X.shape[1],
         y,
@@ -72,7 +78,7 @@ def test_two_sided_costs_solve_the_duplicated_problem(problem, loss):
 
 def test_primal_newton_matches_dual_solver(problem):
     X, y, cost, cost_flipped = problem
-    w_dual, _ = dual_coordinate_descent(
+    w_dual, _ = _dual_cd(
         *as_triple(X),
         X.shape[1],
         y,
@@ -98,10 +104,8 @@ def test_primal_newton_matches_dual_solver(problem):
 def test_dense_and_sparse_rows_give_the_same_solution(problem, loss):
     X, y, cost, cost_flipped = problem
     args = (y, cost, cost_flipped, loss, 1.0, 1e-6, 1e-6, 1000, True, 5)
-    w_dense, it_dense = dual_coordinate_descent(*as_triple(X), X.shape[1], *args)
-    w_csr, it_csr = dual_coordinate_descent(
-        *as_triple(sp.csr_matrix(X)), X.shape[1], *args
-    )
+    w_dense, it_dense = _dual_cd(*as_triple(X), X.shape[1], *args)
+    w_csr, it_csr = _dual_cd(*as_triple(sp.csr_matrix(X)), X.shape[1], *args)
     assert it_dense == it_csr
     np.testing.assert_allclose(w_dense, w_csr, rtol=1e-10, atol=1e-12)
 
@@ -113,10 +117,8 @@ def test_zero_cost_samples_are_left_out(problem):
     cost[::3] = 0.0
     keep = cost > 0
     args = (SQUARED_HINGE, 1.0, 1e-9, 0.0, 100_000, True, 0)
-    w_all, _ = dual_coordinate_descent(*as_triple(X), 8, y, cost, zero, *args)
-    w_kept, _ = dual_coordinate_descent(
-        *as_triple(X[keep]), 8, y[keep], cost[keep], zero[keep], *args
-    )
+    w_all, _ = _dual_cd(*as_triple(X), 8, y, cost, zero, *args)
+    w_kept, _ = _dual_cd(*as_triple(X[keep]), 8, y[keep], cost[keep], zero[keep], *args)
     np.testing.assert_allclose(w_all, w_kept, rtol=1e-6, atol=1e-8)
 
 
@@ -126,7 +128,7 @@ def test_all_zero_rows_without_intercept_stay_finite(loss):
     X[:3, 0] = 1.0
     y = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
     cost = np.full(6, 0.5)
-    w, _ = dual_coordinate_descent(
+    w, _ = _dual_cd(
         *as_triple(X), 3, y, cost, 0.3 * cost, loss, 0.0, 1e-8, 1e-8, 1000, True, 0
     )
     assert np.all(np.isfinite(w))
@@ -158,7 +160,7 @@ def test_dual_solution_is_a_minimum_on_random_problems(seed, n, d, flipped_share
     y = rng.choice([-1.0, 1.0], size=n)
     cost = rng.uniform(0, 2, size=n) * (rng.random(n) > 0.1)
     cost_flipped = cost * rng.uniform(0, 1, size=n) * (rng.random(n) < flipped_share)
-    w, n_iter = dual_coordinate_descent(
+    w, n_iter = _dual_cd(
         *as_triple(X),
         d,
         y,
@@ -202,12 +204,8 @@ def test_duality_gap_rule_certifies_the_objective(seed, flipped_share, loss, gap
     cost = rng.uniform(0, 2, size=60)
     cost_flipped = cost * rng.uniform(0, 1, size=60) * (rng.random(60) < flipped_share)
     problem = (X.shape[1], y, cost, cost_flipped, loss, 1.0)
-    w, n_iter = dual_coordinate_descent(
-        *as_triple(X), *problem, 1e-300, gap_tol, 100_000, False, seed
-    )
-    w_best, n_best = dual_coordinate_descent(
-        *as_triple(X), *problem, 1e-10, 0.0, 100_000, False, seed
-    )
+    w, n_iter = _dual_cd(*as_triple(X), *problem, 1e-300, gap_tol, 100_000, False, seed)
+    w_best, n_best = _dual_cd(*as_triple(X), *problem, 1e-10, 0.0, 100_000, False, seed)
     assert n_iter <= n_best < 100_000
     reached = _objective(X, y, w, cost, cost_flipped, loss)
     best = _objective(X, y, w_best, cost, cost_flipped, loss)
@@ -219,10 +217,6 @@ def test_duality_gap_rule_stops_before_liblinears(loss):
     X, y = make_classification(n_samples=2000, n_features=20, random_state=1)
     problem = (X.shape[1], np.where(y == 1, 1.0, -1.0), np.ones(2000), np.zeros(2000))
     args = (loss, 1.0, 1e-4)
-    _, with_gap = dual_coordinate_descent(
-        *as_triple(X), *problem, *args, 1e-4, 10_000, True, 0
-    )
-    _, without = dual_coordinate_descent(
-        *as_triple(X), *problem, *args, 0.0, 10_000, True, 0
-    )
+    _, with_gap = _dual_cd(*as_triple(X), *problem, *args, 1e-4, 10_000, True, 0)
+    _, without = _dual_cd(*as_triple(X), *problem, *args, 0.0, 10_000, True, 0)
     assert with_gap < without

@@ -1,0 +1,54 @@
+"""Ctrl-C during a long solve reaches the user as KeyboardInterrupt at once,
+not after the Numba kernel returns (nor as a SystemError)."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+SCRIPT = """
+import numpy as np
+from skrobust.svm import RobustLinearSVC, RobustSVC
+
+rng = np.random.default_rng(0)
+small_X, small_y = rng.normal(size=(50, 5)), rng.integers(0, 2, 50)
+X, y = rng.normal(size=(20000, 20)), rng.integers(0, 2, 20000)
+if {kernel!r} == "smo":
+    model, small = RobustSVC(noise_rates=None, C=100.0, tol=1e-6), RobustSVC()
+else:
+    model = RobustLinearSVC(noise_rates=None, loss="hinge", C=1e4, tol=1e-12,
+                            max_iter=10**9, n_jobs={n_jobs})
+    small = RobustLinearSVC()
+small.fit(small_X, small_y)  # compiled (or loaded from the cache) here
+print("ready", flush=True)
+try:
+    model.fit(X, y)
+    print("finished", flush=True)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
+@pytest.mark.parametrize(("kernel", "n_jobs"), [("smo", 1), ("dual_cd", 1)])
+def test_ctrl_c_interrupts_a_long_fit_within_a_second(kernel, n_jobs):
+    process = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT.format(kernel=kernel, n_jobs=n_jobs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(1.0)  # well inside the fit, which takes a minute or more
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+        waited = time.monotonic() - sent
+    finally:
+        process.kill()
+    assert out.strip() == "interrupted", err
+    assert "SystemError" not in err
+    assert waited < 2.0
