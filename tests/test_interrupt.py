@@ -9,19 +9,23 @@ import time
 import pytest
 
 SCRIPT = """
+import warnings
 import numpy as np
+from sklearn.base import clone
 from skrobust.svm import RobustLinearSVC, RobustSVC
 
+warnings.simplefilter("ignore")  # the warm-up stops short of tol
+
 rng = np.random.default_rng(0)
-small_X, small_y = rng.normal(size=(50, 5)), rng.integers(0, 2, 50)
 X, y = rng.normal(size=(20000, 20)), rng.integers(0, 2, 20000)
 if {kernel!r} == "smo":
-    model, small = RobustSVC(noise_rates=None, C=100.0, tol=1e-6), RobustSVC()
+    model = RobustSVC(noise_rates=None, C=100.0, tol=1e-6)
 else:
     model = RobustLinearSVC(noise_rates=None, loss="hinge", C=1e4, tol=1e-12,
                             max_iter=10**9, n_jobs={n_jobs})
-    small = RobustLinearSVC()
-small.fit(small_X, small_y)  # compiled (or loaded from the cache) here
+# the same model on 40 rows and 50 steps: its kernels are compiled (or
+# loaded) here, as compiling cannot be interrupted
+clone(model).set_params(max_iter=50).fit(X[:40], y[:40])
 print("ready", flush=True)
 try:
     model.fit(X, y)

@@ -137,7 +137,7 @@ def _relative_gap(
         sample_loss = _loss(m, cost[i], cost_flipped[i], loss)
         primal += sample_loss
         gap += sample_loss + _conjugate(beta[i], cost[i], cost_flipped[i], inv, i, loss)
-    return gap / primal
+    return gap / primal if primal > 0.0 else 0.0  # no sample: nothing to fit
 
 
 @njit(cache=True, nogil=True)
@@ -293,9 +293,11 @@ def dual_coordinate_descent(
             if gap <= gap_tol:
                 break
             # coordinate descent converges linearly: extrapolate log(gap)
-            if 0.0 < gap < last_gap < np.inf:
-                rate = (np.log(last_gap) - np.log(gap)) / (work - last_gap_work)
-                predicted = work + (np.log(gap) - np.log(gap_tol)) / rate
+            # (Numba divides with Python's semantics: guard both divisions)
+            drop = np.log(last_gap) - np.log(gap) if 0.0 < gap < last_gap else 0.0
+            if 0.0 < drop < np.inf and work > last_gap_work:
+                per_work = drop / (work - last_gap_work)
+                predicted = work + (np.log(gap) - np.log(gap_tol)) / per_work
             last_gap, last_gap_work = gap, work
         if pg_max - pg_min <= tol:
             if active == n_used:

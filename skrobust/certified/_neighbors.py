@@ -4,8 +4,10 @@ with the exact number of training-label flips it withstands."""
 import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neighbors._base import _get_weights
+from sklearn.utils import check_array
 
 from ..utils._persistence import PickleVersionMixin
+from ..utils._validation import check_feature_scale, encode_classes
 from ._base import CertifiedFlipsMixin
 from ._partition import certify_votes
 
@@ -76,6 +78,28 @@ class CertifiedKNeighborsClassifier(
     >>> bool(flips.max() <= 10)  # half the voters at most
     True
     """
+
+    def fit(self, X, y):
+        """Fit the neighbours, refusing first what would give a meaningless vote.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Labels, possibly flipped by an adversary.
+
+        Returns
+        -------
+        self : CertifiedKNeighborsClassifier
+            The fitted estimator.
+        """
+        checked = check_array(X, accept_sparse="csr", dtype=np.float64)
+        check_feature_scale(checked, self)  # squared distances must not overflow
+        labels = np.asarray(y)
+        if labels.ndim == 1:
+            encode_classes(labels, type(self).__name__)
+        return super().fit(X, y)
 
     def _certify(self, X):
         if self._y.ndim != 1:

@@ -154,9 +154,13 @@ class PartitionAggregationClassifier(
             The fitted estimator.
         """
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], ensure_all_finite=False,
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            ensure_all_finite="allow-nan",
             dtype=None,
-        )  # fmt: skip
+        )  # fmt: skip  (NaN is the models' to judge; no model takes infinity)
         self.classes_, y_encoded = encode_classes(y, type(self).__name__)
         self._class_counts = np.bincount(y_encoded, minlength=len(self.classes_))
         n_buckets = self.n_partitions * self.n_shifts

@@ -7,9 +7,11 @@ import scipy.sparse as sp
 from scipy.linalg import cho_factor, cho_solve
 from sklearn.base import _fit_context
 from sklearn.linear_model import RidgeClassifier
+from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
 from ..utils._persistence import PickleVersionMixin
+from ..utils._validation import check_feature_scale, check_sample_weight, encode_classes
 from ._base import CertifiedFlipsMixin, in_blocks
 
 
@@ -109,6 +111,13 @@ class CertifiedRidgeClassifier(
         self : CertifiedRidgeClassifier
             The fitted estimator.
         """
+        checked = check_array(X, accept_sparse="csr", dtype=np.float64)
+        check_feature_scale(checked, self)
+        labels = np.asarray(y)
+        if labels.ndim == 1:  # (label sets are RidgeClassifier's to check)
+            encode_classes(labels, type(self).__name__)
+        if sample_weight is not None:
+            check_sample_weight(sample_weight, checked.shape[0])
         super().fit(X, y, sample_weight=sample_weight)
         dense = validate_data(self, X, accept_sparse=True, reset=False)
         self._certifiable = not (

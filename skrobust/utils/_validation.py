@@ -113,10 +113,10 @@ def check_feature_scale(X, estimator):
         return
     dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
     limit = np.sqrt(np.finfo(dtype).max / n_features)
-    if hasattr(X, "indptr"):
-        largest = np.asarray(abs(X).max(axis=0).todense()).ravel()
-    else:
-        largest = np.abs(X).max(axis=0)
+    largest = abs(X).max(axis=0)
+    if hasattr(largest, "toarray"):  # sparse input gives a sparse row
+        largest = largest.toarray()
+    largest = np.asarray(largest).ravel()
     if not (largest > limit).any():
         return
     column = int(np.argmax(largest))
