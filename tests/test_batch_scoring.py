@@ -660,35 +660,37 @@ def test_temporary_files_of_killed_runs_are_removed(files, models):
     assert alive.exists() and other.exists() and unrelated.exists()
 
 
+def _scoring_process(model, data, out, chunksize=1000):
+    """``python -m skrobust score`` started in the background."""
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "skrobust", "score", str(model), str(data),
+            "-o", str(out), "--chunksize", str(chunksize), "--no-progress",
+        ],
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def big(files):
+    """200,000 rows: several seconds of scoring in 1000-row chunks."""
+    path = files / "big.csv"
+    X = pd.DataFrame(
+        np.random.default_rng(0).normal(size=(200_000, 5)), columns=FEATURES
+    )
+    X.to_csv(path, index=False)
+    return path
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_killed_run_leaves_a_temporary_file_the_next_run_removes(files):
+def test_killed_run_leaves_a_temporary_file_the_next_run_removes(files, big):
     """SIGKILL mid-run: no output, the temporary file is the only trace, and
     the next run to that output removes it."""
     import signal
     import time
 
-    big = files / "big.csv"
-    X = pd.DataFrame(
-        np.random.default_rng(0).normal(size=(200_000, 5)), columns=FEATURES
-    )
-    X.to_csv(big, index=False)
     before = set(_left_in(files))
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skrobust",
-            "score",
-            str(files / "model.pkl"),
-            str(big),
-            "-o",
-            str(files / "out.csv"),
-            "--chunksize",
-            "1000",
-            "--no-progress",
-        ],
-        stderr=subprocess.DEVNULL,
-    )
+    process = _scoring_process(files / "model.pkl", big, files / "out.csv")
     deadline = time.monotonic() + 60
     while not any(name.endswith(".tmp") for name in _left_in(files)):
         assert process.poll() is None and time.monotonic() < deadline
@@ -697,17 +699,58 @@ def test_killed_run_leaves_a_temporary_file_the_next_run_removes(files):
     process.wait()
     left = set(_left_in(files)) - before
     assert len(left) == 1 and left.pop().startswith(".out.csv.")
-    assert (
-        main(
-            [
-                "score",
-                str(files / "model.pkl"),
-                str(big),
-                "-o",
-                str(files / "out.csv"),
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
+    argv = ["score", str(files / "model.pkl"), str(big), "-o", str(files / "out.csv")]
+    assert main([*argv, "--no-progress"]) == 0
     assert set(_left_in(files)) - before == {"out.csv"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_kill_at_random_points_leaves_the_old_output_or_the_new(files, big):
+    """SIGKILL at random times of a run that replaces an existing output:
+    the output is always the old file or the complete new one, and at most
+    the killed run's own temporary file is left beside it."""
+    import signal
+    import time
+
+    old = files / "out.csv"
+    old.write_text("old\n")
+    new = files / "new.csv"
+    start = time.monotonic()
+    assert _scoring_process(files / "model.pkl", big, new).wait() == 0
+    duration = time.monotonic() - start
+    before = set(_left_in(files))
+    # from start-up to about the end, at points the seed spreads
+    for delay in np.random.default_rng(0).uniform(0.0, 1.1 * duration, 5):
+        process = _scoring_process(files / "model.pkl", big, old)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        left = set(_left_in(files)) - before
+        assert len(left) <= 1 and all(n.startswith(".out.csv.") for n in left)
+        if old.read_text() != "old\n":  # the run had finished
+            assert old.read_bytes() == new.read_bytes()
+            old.write_text("old\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process ids checked on POSIX")
+def test_concurrent_writers_leave_one_complete_output(files, big, models, frame):
+    """Two runs of different models to the same output at once: both
+    succeed, the output is one run's complete file (never a mix), and no
+    temporary file is left (neither run removes the other's, as it lives)."""
+    joblib.dump(models["Pipeline"], files / "pipeline.pkl")
+    X = pd.read_csv(big)
+    expected = [
+        models["RobustLinearSVC"].predict(X),
+        models["Pipeline"].predict(X),
+    ]
+    assert np.mean(expected[0] != expected[1]) > 0.05  # a mix would show
+    before = set(_left_in(files))
+    runs = [
+        _scoring_process(files / name, big, files / "out.csv", chunksize)
+        for name, chunksize in (("model.pkl", 1000), ("pipeline.pkl", 1500))
+    ]
+    assert [run.wait() for run in runs] == [0, 0]
+    assert set(_left_in(files)) - before == {"out.csv"}
+    written = pd.read_csv(files / "out.csv")["prediction"].to_numpy()
+    assert any(np.array_equal(written, e) for e in expected)

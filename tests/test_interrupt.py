@@ -12,20 +12,34 @@ SCRIPT = """
 import warnings
 import numpy as np
 from sklearn.base import clone
-from skrobust.svm import RobustLinearSVC, RobustSVC
+from skrobust.linear_model import RobustLossClassifier
+from skrobust.svm import FloralSVC, RobustLinearSVC, RobustSVC
 
 warnings.simplefilter("ignore")  # the warm-up stops short of tol
 
 rng = np.random.default_rng(0)
-X, y = rng.normal(size=(20000, 20)), rng.integers(0, 2, 20000)
-if {kernel!r} == "smo":
-    model = RobustSVC(noise_rates=None, C=100.0, tol=1e-6)
-else:
-    model = RobustLinearSVC(noise_rates=None, loss="hinge", C=1e4, tol=1e-12,
-                            max_iter=10**9, n_jobs={n_jobs})
-# the same model on 40 rows and 50 steps: its kernels are compiled (or
+X, y = rng.normal(size=(20000, 20)), rng.integers(0, 3, 20000)
+models = {{
+    "smo": lambda: RobustSVC(noise_rates=None, C=100.0, tol=1e-6),
+    "dual_cd": lambda: RobustLinearSVC(
+        noise_rates=None, loss="hinge", C=1e4, tol=1e-12, max_iter=10**9,
+        n_jobs={n_jobs},
+    ),
+    "crammer_singer": lambda: RobustLossClassifier(
+        "crammer_singer", C=1e4, tol=1e-12, max_iter=10**9
+    ),
+    # 2000 rows: its n x n kernel matrix fits in memory
+    "floral": lambda: FloralSVC(selection="last", n_rounds=10**8, random_state=0),
+}}
+model = models[{kernel!r}]()
+if {kernel!r} in ("smo", "dual_cd", "floral"):
+    y = y % 2
+if {kernel!r} == "floral":
+    X, y = X[:2000], y[:2000]
+# the same model on 40 rows and a few steps: its kernels are compiled (or
 # loaded) here, as compiling cannot be interrupted
-clone(model).set_params(max_iter=50).fit(X[:40], y[:40])
+steps = "n_rounds" if {kernel!r} == "floral" else "max_iter"
+clone(model).set_params(**{{steps: 50}}).fit(X[:40], y[:40])
 print("ready", flush=True)
 try:
     model.fit(X, y)
@@ -36,7 +50,10 @@ except KeyboardInterrupt:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
-@pytest.mark.parametrize(("kernel", "n_jobs"), [("smo", 1), ("dual_cd", 1)])
+@pytest.mark.parametrize(
+    ("kernel", "n_jobs"),
+    [("smo", 1), ("dual_cd", 1), ("crammer_singer", 1), ("floral", 1)],
+)
 def test_ctrl_c_interrupts_a_long_fit_within_a_second(kernel, n_jobs):
     process = subprocess.Popen(
         [sys.executable, "-c", SCRIPT.format(kernel=kernel, n_jobs=n_jobs)],

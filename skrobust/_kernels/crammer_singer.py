@@ -25,7 +25,7 @@ from .sorting import argsort_stable
 @njit(cache=True, nogil=True)
 def crammer_singer(
     data, indices, indptr, n_features, y, n_classes, upper, margin, bias_scale,
-    tol, max_iter, seed,
+    tol, max_iter, seed, stop,
 ):  # fmt: skip
     """Return ``(W, n_iter)``, ``W`` of shape ``(n_classes, n_features + 1)``.
 
@@ -35,7 +35,8 @@ def crammer_singer(
     variable at its cap whose gradient is below every free one leaves the
     sweep, a sample with one variable left leaves it too, and all come back
     to confirm convergence (the shrinking threshold halves towards ``tol``
-    each time).
+    each time). Polls ``stop[0]`` after every epoch and returns early when it
+    is set (Ctrl-C, see ``skrobust.utils._interrupt``).
     """
     n = y.shape[0]
     W = np.zeros((n_classes, n_features + 1))
@@ -66,7 +67,7 @@ def crammer_singer(
     shrink_below = max(10.0 * tol, 1.0)
     from_all = True
     n_iter = 0
-    while n_iter < max_iter:
+    while n_iter < max_iter and not stop[0]:
         state = shuffle_prefix(index, active, state)
         violation = 0.0
         s = 0

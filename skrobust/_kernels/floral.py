@@ -52,7 +52,7 @@ def draw_top_flips(lam, k, state, threshold):
 
 
 @njit(cache=True, nogil=True)
-def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed, every):
+def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed, every, stop):
     """Play ``n_rounds`` rounds from ``lam0``.
 
     ``K`` is the (n, n) kernel matrix or, with ``factor``, an (n, m) factor
@@ -62,7 +62,9 @@ def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed, every):
     in the authors' code. Returns ``(lam, labels, snapshot_lam,
     snapshot_labels)``: the last iterate and the labels it was computed
     under (the ones the decision function uses), and the same pair after
-    every ``every``-th round (none when ``every == 0``).
+    every ``every``-th round (none when ``every == 0``). Polls ``stop[0]``
+    after every round and returns early when it is set (Ctrl-C, see
+    ``skrobust.utils._interrupt``).
     """
     n = y.shape[0]
     lam = lam0.copy()
@@ -75,6 +77,8 @@ def floral_rounds(K, factor, y, upper, lam0, eta, k, n_rounds, seed, every):
     snapshot_labels = np.empty((n_snapshots, n))
     state = np.uint64(seed)
     for t in range(1, n_rounds):
+        if stop[0]:
+            break
         for i in range(n):
             signed[i] = labels[i] * lam[i]
         if factor:

@@ -164,6 +164,10 @@ def smo(
             G[t] += y[t] * (K_i[r] * d_i + K_j[r] * d_j)
         _update_bar(G_bar, y, upper, rows, i, old_i, alpha[i], K_i)
         _update_bar(G_bar, y, upper, rows, j, old_j, alpha[j], K_j)
+    if n_active < n_vars and not stop[0]:
+        # stopped by max_iter on a shrunk problem: the objective and rho
+        # need the gradients the shrinking left stale (as libsvm does)
+        _reconstruct_gradient(source, cache, state, n_active, n_iter)
 
     objective = 0.0
     for t in range(n_vars):

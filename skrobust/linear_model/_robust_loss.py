@@ -25,6 +25,7 @@ from .._kernels.multiclass_losses import (
 from .._kernels.multiclass_primal import fit_multiclass_primal
 from .._kernels.rows import as_triple
 from ..utils._folds import stratified_folds
+from ..utils._interrupt import solve as interruptible
 from ..utils._linear import LinearScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
@@ -322,9 +323,9 @@ default="comp_sum"
         if code == CRAMMER_SINGER:
             bias = self.intercept_scaling if self.fit_intercept else 0.0
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            W, n_iter = crammer_singer(
-                *as_triple(X), X.shape[1], y_encoded, len(classes), self.C * weights,
-                1.0, bias, self.tol, self.max_iter, seed,
+            W, n_iter = interruptible(
+                crammer_singer, *as_triple(X), X.shape[1], y_encoded, len(classes),
+                self.C * weights, 1.0, bias, self.tol, self.max_iter, seed,
             )  # fmt: skip
             W[:, -1] *= bias
             converged, temps = n_iter < self.max_iter, None

@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 
 from .._kernels.floral import SUPPORT_THRESHOLD, floral_rounds
 from ..noise import clean_label_posterior, estimate_noise_rates
+from ..utils._interrupt import solve as interruptible
 from ..utils._linear import PredictFromScoresMixin
 from ..utils._persistence import PickleVersionMixin
 from ..utils._validation import (
@@ -647,7 +648,8 @@ class FloralSVC(
             plain = candidates[0] if candidates else self._plain_svm(K, y_signed, upper)
             lam0 = plain.lam
         every = self.eval_every if y_val is not None else 0
-        lam, labels, snapshot_lam, snapshot_labels = floral_rounds(
+        lam, labels, snapshot_lam, snapshot_labels = interruptible(
+            floral_rounds,
             K,
             factor,
             y_signed,

@@ -6,6 +6,8 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
@@ -206,3 +208,36 @@ def test_label_spreading_certificate_is_sound_and_exact_by_brute_force(kernel):
         kernel, n_neighbors=3, gamma=0.5, alpha=0.5
     )
     assert check_by_brute_force(model, X, y, X_test, 3).all()  # exact
+
+
+MODELS = {
+    "knn": lambda: CertifiedKNeighborsClassifier(n_neighbors=3),
+    "knn_distance": lambda: CertifiedKNeighborsClassifier(
+        n_neighbors=4, weights="distance"
+    ),
+    "ridge": lambda: CertifiedRidgeClassifier(alpha=1.0),
+    "kernel_ridge": lambda: CertifiedKernelRidgeClassifier(alpha=0.5, gamma=0.1),
+    "spreading": lambda: CertifiedLabelSpreadingClassifier(
+        "knn", n_neighbors=3, alpha=0.5
+    ),
+    "partition": lambda: PartitionAggregationClassifier(
+        KNeighborsClassifier(1), n_partitions=3, n_shifts=2, random_state=0
+    ),
+}
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    name=st.sampled_from(sorted(MODELS)),
+    seed=st.integers(0, 2**31 - 1),
+    n_classes=st.integers(2, 3),
+    class_sep=st.floats(0.5, 3.0),
+)
+def test_certificates_never_exceed_brute_force_on_random_problems(
+    name, seed, n_classes, class_sep
+):
+    X, y, X_test = small_problem(9, 2, n_classes, seed % 1000, class_sep=class_sep)
+    model = MODELS[name]()
+    flips = model.fit(X, y).certified_flips(X_test)
+    assume(flips.max() >= 1)
+    check_by_brute_force(model, X, y, X_test, n_classes)

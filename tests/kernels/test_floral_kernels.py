@@ -7,6 +7,8 @@ from scipy.optimize import minimize
 from skrobust._kernels.floral import SUPPORT_THRESHOLD, draw_top_flips, floral_rounds
 from skrobust._kernels.projection import project_box_hyperplane
 
+NO_STOP = np.zeros(1, dtype=np.uint8)
+
 
 def reference_projection(v, y, upper):
     """The projection as a small QP (SLSQP)."""
@@ -77,7 +79,7 @@ def test_rounds_match_a_plain_implementation():
     lam0 = np.empty(60)
     project_box_hyperplane(rng.uniform(0, 2, 60), y, upper, lam0)
     args = (K, y, upper, lam0, 0.05, 4, 40, 7)
-    lam, labels, _, _ = floral_rounds(args[0], False, *args[1:], 0)
+    lam, labels, _, _ = floral_rounds(args[0], False, *args[1:], 0, NO_STOP)
     lam_ref, labels_ref = numpy_rounds(*args)
     np.testing.assert_array_equal(labels, labels_ref)
     np.testing.assert_allclose(lam, lam_ref, atol=1e-9)
@@ -104,7 +106,7 @@ def test_factor_rounds_equal_rounds_on_the_product():
     lam0 = np.empty(80)
     project_box_hyperplane(rng.uniform(0, 1, 80), y, np.ones(80), lam0)
     args = (y, np.ones(80), lam0, 1e-2, 3, 30, 5)
-    lam, labels, _, _ = floral_rounds(F @ F.T, False, *args, 0)
-    lam_f, labels_f, _, _ = floral_rounds(F, True, *args, 0)
+    lam, labels, _, _ = floral_rounds(F @ F.T, False, *args, 0, NO_STOP)
+    lam_f, labels_f, _, _ = floral_rounds(F, True, *args, 0, NO_STOP)
     np.testing.assert_array_equal(labels, labels_f)
     np.testing.assert_allclose(lam, lam_f, atol=1e-10)

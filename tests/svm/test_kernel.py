@@ -1,8 +1,12 @@
 """RobustSVC against sklearn's SVC, its options, and its noise correction."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import load_iris, make_classification, make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
@@ -260,3 +264,43 @@ def test_offset_is_finite_when_one_class_has_no_box():
     # positives at their (zero) upper bound and negatives at zero both bound
     # rho from below: the smallest feasible offset is the largest y G
     assert rho == pytest.approx(max(y * G))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_samples=st.integers(10, 80),
+    C=st.floats(0.01, 100.0),
+    kernel=st.sampled_from(["rbf", "linear", "poly"]),
+    weighted=st.booleans(),
+    shrinking=st.booleans(),
+    steps=st.lists(st.integers(1, 200), min_size=2, max_size=4, unique=True),
+)
+# stopped by max_iter while shrunk: the objective once used stale gradients
+@example(
+    seed=0, n_samples=60, C=2.0, kernel="rbf", weighted=False, shrinking=True,
+    steps=[49, 73],
+)  # fmt: skip
+def test_dual_objective_never_increases_with_more_steps(
+    seed, n_samples, C, kernel, weighted, shrinking, steps
+):
+    # the plain SVM: with noise_rates, max_iter also changes the out-of-fold
+    # posteriors, hence the problem solved
+    X, y = make_classification(
+        n_samples, 4, n_informative=2, n_redundant=0, flip_y=0.2, random_state=seed
+    )
+    rng = np.random.default_rng(seed)
+    weight = rng.uniform(0.1, 3.0, n_samples) if weighted else None
+    objectives = []
+    for max_iter in sorted(steps):
+        model = RobustSVC(
+            C=C, kernel=kernel, gamma=0.5, noise_rates=None, shrinking=shrinking,
+            max_iter=max_iter,
+        )  # fmt: skip
+        with warnings.catch_warnings():
+            # stopping after max_iter steps is the point here
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y, sample_weight=weight)
+        objectives.append(model.dual_objective_[0])
+    objectives = np.array(objectives)
+    assert np.all(np.diff(objectives) <= 1e-10 * np.abs(objectives[:-1]).max())
