@@ -168,3 +168,27 @@ def test_bad_input_gets_a_clear_error(name, case):
     assert any(word in message for word in keywords), message
     for before, after in zip(copies, (X, y, *fit.values()), strict=True):
         np.testing.assert_array_equal(np.asarray(after), before)
+
+
+# levels: alpha is the miscoverage, in (0, 1), alone or as a list of levels
+LEVELS = {
+    "ConformalClassifier",
+    "ConformalMultiLabelClassifier",
+    "RobustConformalClassifier",
+}
+BAD_ALPHAS = [-0.1, np.nan, np.inf, "high"]
+BAD_LEVELS = [0.0, 1.0, 1.5, [0.1, 1.2], [0.1, np.nan], [], [[0.1]]]
+
+
+def _alpha_corpus():
+    for name in sorted(ESTIMATORS):
+        if "alpha" in ESTIMATORS[name]().get_params():
+            for alpha in BAD_ALPHAS + (BAD_LEVELS if name in LEVELS else []):
+                yield pytest.param(name, alpha, id=f"{name}-alpha={alpha!r}")
+
+
+@pytest.mark.parametrize(("name", "alpha"), list(_alpha_corpus()))
+def test_bad_alpha_gets_a_clear_error(name, alpha):
+    X, y, fit, _ = case_data(name)
+    with pytest.raises((ValueError, TypeError), match="alpha"):
+        ESTIMATORS[name](alpha=alpha).fit(X, y, **fit)
