@@ -166,8 +166,8 @@ def warmup():
         warnings.simplefilter("ignore")
         for case in _cases():
             use(*case)
-        # the batch scorer's CSV record scanner (its header, quoted files)
+        # the batch scorer's CSV record scanner (on a writable array, as it runs)
         from ._kernels.csv_records import scan_records
 
-        scan_records(np.frombuffer(b'a,b\n"1",2\n', np.uint8), 2, 10, True)
+        scan_records(np.frombuffer(b'a,b\n"1",2\n', np.uint8).copy(), 2, 10, True)
     return len(compiled), time.perf_counter() - start

@@ -39,6 +39,11 @@ def scan_records(buffer, n_fields, max_records, final):
     while position < n and records < max_records:
         byte = buffer[position]
         position += 1
+        if byte > COMMA and not quoted:
+            # digits, letters, '.', '-': most bytes, past one well-predicted
+            # branch (the full chain below halves the scan's speed)
+            empty = False
+            continue
         if byte == QUOTE:
             quoted = not quoted
             empty = False

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._kernels.csv_records import CARRIAGE_RETURN, COMMA, NEWLINE, scan_records
+from .._kernels.csv_records import scan_records
 from ._errors import ScoringError, import_pandas, import_parquet
 
 FORMATS = ("csv", "parquet")
@@ -122,70 +122,43 @@ class CsvReader:
     def check_fields(self, stop=None):
         """Raise a ScoringError naming the first line whose field count differs
         from the header's (pandas, given the columns to keep, reads a short row
-        as NaN and drops extra fields). One pass over the bytes, in blocks,
-        mostly in numpy (it releases the GIL): the scorer runs it in a thread
+        as NaN and drops extra fields). One pass over the bytes, in blocks, by
+        a Numba scanner that releases the GIL: the scorer runs it in a thread
         beside the parsing and waits for it before committing the output;
         setting the event ``stop`` ends it early.
         """
         n_fields = len(self.columns)
+        # the unscanned bytes (a partial record) and the next block, in one
+        # reused array: concatenating bytes objects cost a third of the time
+        buffer = np.empty(2 * _CHECK_BLOCK, np.uint8)
+        filled = 0
+        line = 1  # of the first record in buffer
+        header = True
         with open(self.path, "rb") as raw, _decompressed(raw, self.path) as stream:
-            buffer = b""
-            line = 1  # of the first record in buffer
-            header = True
-            quoted = False
             while stop is None or not stop.is_set():
-                data = stream.read(_CHECK_BLOCK)
-                final = not data
-                buffer += data
-                quoted = quoted or b'"' in data
-                array = np.frombuffer(buffer, np.uint8)
-                if header or quoted:  # newlines may be data: byte by byte
-                    wanted = 1 if header else len(buffer) + 1
-                    end, records, lines, bad, fields = scan_records(
-                        array, n_fields, wanted, final
-                    )
-                    if bad >= 0 and not header:
-                        self._malformed(line + bad, fields)
-                    header = header and records == 0
-                else:
-                    end = buffer.rfind(b"\n") + 1 if not final else len(buffer)
-                    lines = self._check_unquoted(array[:end], line, final)
-                buffer = buffer[end:]
+                data = np.frombuffer(stream.read(_CHECK_BLOCK), np.uint8)
+                final = data.size == 0
+                if filled + data.size > buffer.size:  # a record longer than a block
+                    buffer = np.concatenate([buffer[:filled], np.empty_like(buffer)])
+                buffer[filled : filled + data.size] = data
+                filled += data.size
+                end, records, lines, bad, fields = scan_records(
+                    buffer[:filled], n_fields, 1 if header else filled + 1, final
+                )
+                if bad >= 0 and not header:
+                    self._malformed(line + bad, fields)
+                header = header and records == 0
+                buffer[: filled - end] = buffer[end:filled]
+                filled -= end
                 line += lines
                 if final:
                     return
-
-    def _check_unquoted(self, data, line, final):
-        """Check the whole lines of ``data``; return how many there are."""
-        newlines = np.flatnonzero(data == NEWLINE)
-        ends = newlines
-        if final and data.size and (newlines.size == 0 or newlines[-1] < data.size - 1):
-            ends = np.append(newlines, data.size)  # a last line without newline
-        if ends.size == 0:
-            return 0
-        commas = np.flatnonzero(data == COMMA)
-        starts = np.concatenate([[0], ends[:-1] + 1])
-        fields = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
-        wrong = (fields != len(self.columns)) & ~_blank(data, ends)
-        if wrong.any():
-            first = int(np.argmax(wrong))
-            self._malformed(line + first, int(fields[first]))
-        return newlines.size
 
     def _malformed(self, line, fields):
         raise ScoringError(
             f"{self.path}: line {line} has {fields} field{'s' if fields != 1 else ''} "
             f"where the header has {len(self.columns)}; malformed rows are not scored."
         )
-
-
-def _blank(data, ends):
-    """Which lines ending at ``ends`` (not empty) are empty (or a lone
-    carriage return): pandas skips them."""
-    starts = np.concatenate([[0], ends[:-1] + 1])
-    length = ends - starts
-    before = data[np.maximum(ends - 1, 0)] if data.size else np.zeros(0, np.uint8)
-    return (length == 0) | ((length == 1) & (before == CARRIAGE_RETURN))
 
 
 def _decompressed(raw, path):
