@@ -236,7 +236,7 @@ def test_malformed_rows_are_refused_by_line(tmp_path, suffix, body, message):
                 archive.writestr("rows.csv", text)
     with pytest.raises(ScoringError, match=message):
         score_file(model, data, tmp_path / "out.csv", progress=False)
-    assert not (tmp_path / "out.csv").exists()
+    assert _left_in(tmp_path) == [data.name]  # no output, no temporary file
 
 
 def test_quotes_blank_lines_and_carriage_returns_are_read_as_pandas_does(
