@@ -16,7 +16,7 @@ def visit_inline(self, node):
 
 
 def visit_block(self, node):
-    latex = node["latex"]
+    latex = node.astext()
     # one equation per paragraph of the directive, as Sphinx's other renderers
     for part in (p for p in latex.split("\n\n") if p.strip()):
         self.body.append(

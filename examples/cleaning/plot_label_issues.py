@@ -42,7 +42,9 @@ model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 proba = cross_val_proba(model, X_train, y_noisy, random_state=0)
 issues = find_label_issues(y_noisy, proba)
 print(f"flipped: {flipped.sum()}, flagged: {issues.sum()}")
-print(f"precision: {flipped[issues].mean():.2f}, recall: {issues[flipped].mean():.2f}")
+precision = flipped[issues].mean()
+recall = issues[flipped].mean()
+print(f"precision: {precision:.2f}, recall: {recall:.2f}")
 
 transition, prior = estimate_transition_matrix(y_noisy, proba)
 print(
@@ -55,10 +57,10 @@ print(
 # ----------------------------------
 quality = label_quality_scores(y_noisy, proba)
 worst = np.argsort(quality)[:8]
-fig, axes = plt.subplots(1, 8, figsize=(10, 2))
-for ax, i in zip(axes, worst, strict=True):
+fig, axes = plt.subplots(2, 4, figsize=(6, 4.6))
+for ax, i in zip(axes.flat, worst, strict=True):
     ax.imshow(img_train[i], cmap="gray_r")
-    ax.set_title(f"label {y_noisy[i]}\ntrue {y_train[i]}", fontsize=9)
+    ax.set_title(f"label {y_noisy[i]}\ntrue {y_train[i]}")
     ax.axis("off")
 fig.tight_layout()
 

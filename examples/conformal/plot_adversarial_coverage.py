@@ -99,8 +99,9 @@ for name, values in results.items():
     left.plot(epsilons, coverage, marker="o", label=name)
     right.plot(epsilons, size, marker="o", label=name)
 left.axhline(0.9, color="gray", linestyle="--")
-left.set(xlabel="epsilon (l2, standardised features)", ylabel="coverage under attack")
-right.set(xlabel="epsilon (l2, standardised features)", ylabel="mean set size")
+xlabel = "epsilon (l2, standardised features)"
+left.set(xlabel=xlabel, ylabel="coverage under attack")
+right.set(xlabel=xlabel, ylabel="mean set size")
 right.legend()
 fig.tight_layout()
 plt.show()

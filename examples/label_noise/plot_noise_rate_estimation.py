@@ -25,7 +25,11 @@ import pandas as pd
 from sklearn.datasets import make_classification
 from sklearn.model_selection import cross_val_predict
 
-from skrobust.noise import clean_label_posterior, estimate_noise_rates, flip_labels
+from skrobust.noise import (
+    clean_label_posterior,
+    estimate_noise_rates,
+    flip_labels,
+)
 from skrobust.svm import RobustLinearSVC
 
 # one Gaussian cluster per class, so that a linear model ranks the samples
@@ -39,7 +43,14 @@ X, y = make_classification(
     random_state=0,
 )
 
-rate_pairs = [(0.0, 0.0), (0.1, 0.1), (0.2, 0.05), (0.05, 0.3), (0.3, 0.3), (0.4, 0.1)]
+rate_pairs = [
+    (0.0, 0.0),
+    (0.1, 0.1),
+    (0.2, 0.05),
+    (0.05, 0.3),
+    (0.3, 0.3),
+    (0.4, 0.1),
+]
 rows = []
 runs = {}
 for seed, (rho_neg, rho_pos) in enumerate(rate_pairs):
@@ -69,7 +80,7 @@ for seed, (rho_neg, rho_pos) in enumerate(rate_pairs):
     )
 
 results = pd.DataFrame(rows)
-print(results.round(3).to_string(index=False))
+results.round(3)  # shown as a table
 
 # %%
 # Estimated against true rates

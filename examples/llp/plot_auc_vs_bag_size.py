@@ -44,9 +44,8 @@ X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, random_state=0
 )
 
-supervised = roc_auc_score(
-    y_test, LogisticRegression().fit(X_train, y_train).decision_function(X_test)
-)
+supervised_model = LogisticRegression().fit(X_train, y_train)
+supervised = roc_auc_score(y_test, supervised_model.decision_function(X_test))
 models = {
     "LLPClassifier": LLPClassifier,
     "DLLP": DLLPClassifier,
@@ -71,23 +70,22 @@ for kind, feature in kinds.items():
             aucs[kind][name].append(
                 roc_auc_score(y_test, model.decision_function(X_test))
             )
-        print(
-            f"{kind}, {size:4d} rows per bag: "
-            + ", ".join(f"{name} {aucs[kind][name][-1]:.3f}" for name in models)
-        )
+        latest = [f"{name} {aucs[kind][name][-1]:.3f}" for name in models]
+        print(f"{kind}, {size:4d} rows per bag: " + ", ".join(latest))
 
 # %%
 # Plot
 # ----
-fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+fig, axes = plt.subplots(
+    2, 1, figsize=(7, 7.5), sharex=True, sharey=True, layout="constrained"
+)
 for ax, kind in zip(axes, kinds, strict=True):
     for name in models:
         ax.plot(bag_sizes, aucs[kind][name], marker="o", label=name)
     ax.axhline(supervised, color="black", linestyle="--", label="supervised")
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("rows per bag")
+    ax.set_ylabel("instance-level test AUC")
     ax.set_title(kind)
-axes[0].set_ylabel("instance-level test AUC")
+axes[1].set_xlabel("rows per bag")
 axes[1].legend(loc="lower left")
-fig.tight_layout()
 plt.show()

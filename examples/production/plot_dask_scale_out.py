@@ -13,7 +13,7 @@ out on a `Dask <https://www.dask.org>`_ cluster without new code:
   DataFrame, so ``map_partitions`` applies it to every partition of a
   ``dask.dataframe`` on the workers.
 
-The cluster here is a :class:`distributed.LocalCluster` with two workers in
+The cluster here is a ``distributed.LocalCluster`` with two workers in
 this process, so that the example runs anywhere; on a real cluster, connect
 with ``Client("tcp://scheduler-address:8786")`` instead and the rest of the
 code stays as it is.
@@ -49,7 +49,12 @@ X, y = make_classification(
 )
 columns = [f"x{i}" for i in range(X.shape[1])]
 X = pd.DataFrame(X, columns=columns)
-X_train, X_new, y_train, y_new = train_test_split(X, y, train_size=1500, random_state=0)
+X_train, X_new, y_train, y_new = train_test_split(
+    X,
+    y,
+    train_size=1500,
+    random_state=0,
+)
 y_noisy, _ = symmetric_noise(y_train, 0.2, random_state=0)
 
 # %%

@@ -55,7 +55,7 @@ for rate in noise_levels:
     rows.append(row)
 
 results = pd.DataFrame(rows).set_index("noise rate")
-print(results.round(3).to_string())
+results.round(3)  # shown as a table
 
 # %%
 # Clean test accuracy against the noise rate

@@ -40,26 +40,36 @@ floral = FloralSVC(gamma=0.5, random_state=0).fit(
 )
 print(f"SVC        clean test accuracy: {svc.score(X_test, y_test):.3f}")
 print(f"FloralSVC  clean test accuracy: {floral.score(X_test, y_test):.3f}")
-print(f"FloralSVC chose round {floral.selected_round_[0]} of its game (0: a plain SVM)")
+chosen = floral.selected_round_[0]
+print(f"FloralSVC chose round {chosen} of its game (0: a plain SVM)")
 
 # %%
 # Decision boundaries
 # -------------------
-grid = np.stack(
-    np.meshgrid(np.linspace(-1.8, 2.8, 200), np.linspace(-1.2, 1.7, 150)), axis=-1
-).reshape(-1, 2)
-fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-for ax, (name, model) in zip(axes, [("SVC", svc), ("FloralSVC", floral)], strict=True):
+xs = np.linspace(-1.8, 2.8, 200)
+ys = np.linspace(-1.2, 1.7, 150)
+grid_x, grid_y = np.meshgrid(xs, ys)
+grid = np.stack([grid_x, grid_y], axis=-1).reshape(-1, 2)
+fig, axes = plt.subplots(
+    2, 1, figsize=(7, 7.5), sharex=True, sharey=True, layout="constrained"
+)
+models = [("SVC", svc), ("FloralSVC", floral)]
+for ax, (name, model) in zip(axes, models, strict=True):
     scores = model.decision_function(grid).reshape(150, 200)
     ax.contourf(
-        grid[:, 0].reshape(150, 200),
-        grid[:, 1].reshape(150, 200),
+        grid_x,
+        grid_y,
         scores > 0,
         alpha=0.2,
         cmap="coolwarm",
     )
     poisoned = y_train != y_clean
-    ax.scatter(*X_train[~poisoned].T, c=y_train[~poisoned], cmap="coolwarm", s=8)
+    ax.scatter(
+        *X_train[~poisoned].T,
+        c=y_train[~poisoned],
+        cmap="coolwarm",
+        s=8,
+    )
     ax.scatter(
         *X_train[poisoned].T,
         c=y_train[poisoned],
@@ -68,7 +78,7 @@ for ax, (name, model) in zip(axes, [("SVC", svc), ("FloralSVC", floral)], strict
         marker="x",
         label="poisoned label",
     )
-    ax.set_title(f"{name}: clean test accuracy {model.score(X_test, y_test):.3f}")
+    accuracy = model.score(X_test, y_test)
+    ax.set_title(f"{name}: clean test accuracy {accuracy:.3f}")
     ax.legend(loc="lower left")
-fig.tight_layout()
 plt.show()

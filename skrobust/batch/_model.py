@@ -18,6 +18,8 @@ def load_model(model, *, trusted=None):
     **can run any code the file holds**: load only pickles you made or
     trust, as with any pickle.
 
+    Read more in the :ref:`User Guide <batch_scoring>`.
+
     Parameters
     ----------
     model : estimator, str or path-like

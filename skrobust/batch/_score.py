@@ -51,7 +51,8 @@ class ScoringSummary:
     --------
     >>> from pathlib import Path
     >>> from skrobust.batch import ScoringSummary
-    >>> summary = ScoringSummary(10, 1, 0.5, Path("out.csv"), "csv", ("prediction",))
+    >>> summary = ScoringSummary(
+    ...     10, 1, 0.5, Path("out.csv"), "csv", ("prediction",))
     >>> summary.rows_per_second
     20.0
     """
@@ -81,6 +82,8 @@ def score_frame(model, frame, *, columns="auto", scores=True):
 
     scores every partition on the workers; an empty frame, such as
     ``ddf._meta``, gives the empty output with its columns and dtypes.
+
+    Read more in the :ref:`User Guide <batch_scoring>`.
 
     Parameters
     ----------
@@ -173,6 +176,8 @@ def score_file(
     temporary file in the output's folder and renamed to ``output`` only
     when complete: an error or an interrupt leaves no partial file (and an
     existing ``output`` as it was).
+
+    Read more in the :ref:`User Guide <batch_scoring>`.
 
     Parameters
     ----------

@@ -22,16 +22,19 @@ class CertifiedKernelRidgeClassifier(
     """Kernel ridge classification with a certificate against flipped labels.
 
     Regresses targets of +1 and -1 (one column per class beyond two) with
-    kernel ridge regression, ``f(x) = k(x)' (K + alpha I)^-1 T``, and
-    predicts the class of the largest score (two classes: class 1 when the
-    score is positive). The scores are linear in the targets, ``f(x) =
-    sum_i a_i(x) t_i`` with ``a(x) = (K + alpha I)^-1 k(x)``, and the kernel
-    and ``alpha`` do not look at the labels, so a flip of row ``i`` moves
-    the scores by a multiple of ``a_i(x)`` and :meth:`certified_flips` is
-    exact: the number of the largest closings of the winner's lead the lead
-    absorbs, minimised over the rival classes. Like kNN it follows
-    non-linear boundaries; unlike kNN and partition aggregation its
-    certificate has no cap.
+    kernel ridge regression, ``f(x) = k(x)' (K + alpha I)^-1 T``, and predicts
+    the class of the largest score (two classes: class 1 when the score is
+    positive). The scores are linear in the targets, ``f(x) = sum_i a_i(x)
+    t_i`` with ``a(x) = (K + alpha I)^-1 k(x)``, and the kernel and ``alpha``
+    do not look at the labels, so a flip of row ``i`` moves the scores by a
+    multiple of ``a_i(x)`` and
+    :meth:`~CertifiedKernelRidgeClassifier.certified_flips` is exact: the
+    number of the largest closings of the winner's lead the lead absorbs,
+    minimised over the rival classes. Like kNN it follows non-linear
+    boundaries; unlike kNN and partition aggregation its certificate has no
+    cap.
+
+    Read more in the :ref:`User Guide <certified>`.
 
     Parameters
     ----------

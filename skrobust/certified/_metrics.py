@@ -7,6 +7,8 @@ from sklearn.utils.validation import column_or_1d
 def certified_accuracy(y_true, y_pred, flips, radii=None):
     """Share of rows predicted right and certified at each number of flips.
 
+    Read more in the :ref:`User Guide <certified>`.
+
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)

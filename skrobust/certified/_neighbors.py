@@ -16,7 +16,7 @@ class CertifiedKNeighborsClassifier(
     CertifiedFlipsMixin, PickleVersionMixin, KNeighborsClassifier
 ):
     """scikit-learn's :class:`~sklearn.neighbors.KNeighborsClassifier` with
-    :meth:`certified_flips`.
+    :meth:`~CertifiedKNeighborsClassifier.certified_flips`.
 
     A row's neighbours depend on the features alone, so flipping training
     labels can only change the labels of its ``n_neighbors`` voters. Each
@@ -27,6 +27,8 @@ class CertifiedKNeighborsClassifier(
     weights ``floor((v_a - v_b - [b < a]) / 2)`` while the winner has the
     votes to give, and exact (one flip more can change the prediction).
     Everything else is :class:`~sklearn.neighbors.KNeighborsClassifier`.
+
+    Read more in the :ref:`User Guide <certified>`.
 
     Parameters
     ----------

@@ -47,14 +47,16 @@ class PartitionAggregationClassifier(
     Aggregation (DPA), with more it is Finite Aggregation (FA), whose
     certificates are at least DPA's at the same ``n_partitions``.
 
-    :meth:`certified_flips` gives, per row, the number of training labels an
-    adversary may flip (any rows, to any classes) without changing the
-    prediction, whatever the learners then predict: for each rival class
-    ``c``, corrupting a bucket can at most turn every learner it feeds into a
-    vote for ``c``, which closes the gap ``n_a - n_c - [c < a]`` by
-    ``sum_t (1 + [votes a] - [votes c])`` over its learners; the certificate
-    is how many of the largest such closings the gap absorbs, minimised over
-    ``c``. For DPA it is ``floor((n_a - n_b - [b < a]) / 2)``.
+    :meth:`~PartitionAggregationClassifier.certified_flips` gives, per row, the
+    number of training labels an adversary may flip (any rows, to any classes)
+    without changing the prediction, whatever the learners then predict: for
+    each rival class ``c``, corrupting a bucket can at most turn every learner
+    it feeds into a vote for ``c``, which closes the gap ``n_a - n_c - [c <
+    a]`` by ``sum_t (1 + [votes a] - [votes c])`` over its learners; the
+    certificate is how many of the largest such closings the gap absorbs,
+    minimised over ``c``. For DPA it is ``floor((n_a - n_b - [b < a]) / 2)``.
+
+    Read more in the :ref:`User Guide <certified>`.
 
     Parameters
     ----------

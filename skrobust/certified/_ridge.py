@@ -19,7 +19,7 @@ class CertifiedRidgeClassifier(
     CertifiedFlipsMixin, PickleVersionMixin, RidgeClassifier
 ):
     """scikit-learn's :class:`~sklearn.linear_model.RidgeClassifier` with
-    :meth:`certified_flips`.
+    :meth:`~CertifiedRidgeClassifier.certified_flips`.
 
     The ridge classifier regresses targets of +1 and -1 (one column per
     class beyond two) and its scores are linear in them: ``s(x) = sum_i
@@ -34,6 +34,8 @@ class CertifiedRidgeClassifier(
     :class:`~sklearn.linear_model.RidgeClassifier`; the certificate needs
     dense training data, ``fit_intercept=True`` or ``False``, no
     ``sample_weight``, ``class_weight`` or ``positive``.
+
+    Read more in the :ref:`User Guide <certified>`.
 
     Parameters
     ----------

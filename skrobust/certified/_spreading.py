@@ -31,9 +31,11 @@ class CertifiedLabelSpreadingClassifier(
     as scikit-learn's ``LabelSpreading`` extends to new rows. Each class
     score is a weighted vote of the training labels, ``sum_i b_i(x) [y_i =
     k]`` with ``b(x) = (1 - alpha) (I - alpha S)^-1 w(x) >= 0``, so
-    :meth:`certified_flips` is exact: a flip of row ``i`` moves at most ``2
-    b_i(x)`` of the winner's lead to a rival. The prediction is the class
-    of the largest score, ties to the lower index.
+    :meth:`~CertifiedLabelSpreadingClassifier.certified_flips` is exact: a flip
+    of row ``i`` moves at most ``2 b_i(x)`` of the winner's lead to a rival.
+    The prediction is the class of the largest score, ties to the lower index.
+
+    Read more in the :ref:`User Guide <certified>`.
 
     Parameters
     ----------

@@ -58,6 +58,8 @@ class CleanLearningClassifier(
     and options it flags the same samples as ``cleanlab.classification.CleanLearning``
     and fits the same final model.
 
+    Read more in the :ref:`User Guide <label_issues>`.
+
     Parameters
     ----------
     estimator : classifier, default=None

@@ -28,6 +28,8 @@ def cross_val_proba(
     parallel over folds (joblib). Confident learning needs such
     out-of-sample probabilities: in-sample ones overfit the noisy labels.
 
+    Read more in the :ref:`User Guide <label_issues>`.
+
     Parameters
     ----------
     estimator : classifier

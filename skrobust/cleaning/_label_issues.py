@@ -23,6 +23,8 @@ SCORES = {"self_confidence", "normalized_margin", "confidence_weighted_entropy"}
 def label_quality_scores(y, pred_probs, *, method="self_confidence"):
     """A score per sample in [0, 1]: the lower, the likelier its label is wrong.
 
+    Read more in the :ref:`User Guide <label_issues>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)
@@ -101,6 +103,8 @@ def find_label_issues(
     the argmax is never flagged. The result equals cleanlab 2.9's
     ``find_label_issues`` on the same probabilities (the tests check every
     filter against it).
+
+    Read more in the :ref:`User Guide <label_issues>`.
 
     Parameters
     ----------

@@ -81,6 +81,8 @@ class ConformalClassifier(
     flipped up to ``n_poisoned`` of them, per class or per category
     (``mondrian``), and with a training-conditional PAC guarantee.
 
+    Read more in the :ref:`User Guide <conformal>`.
+
     Parameters
     ----------
     estimator : classifier, default=None
@@ -248,7 +250,8 @@ class ConformalClassifier(
     >>> from skrobust.conformal import ConformalClassifier, coverage_score
     >>> X, y = load_digits(return_X_y=True)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    >>> clf = ConformalClassifier(alpha=0.1, random_state=0).fit(X_train / 16, y_train)
+    >>> clf = ConformalClassifier(alpha=0.1, random_state=0)
+    >>> clf = clf.fit(X_train / 16, y_train)
     >>> sets = clf.predict_set(X_test / 16)
     >>> sets.shape
     (450, 10)

@@ -36,6 +36,8 @@ def _check_sets(y_true, sets, classes):
 def coverage_score(y_true, sets, *, classes=None):
     """Share of samples whose prediction set contains the true label.
 
+    Read more in the :ref:`User Guide <conformal>`.
+
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
@@ -63,6 +65,8 @@ def coverage_score(y_true, sets, *, classes=None):
 
 def mean_set_size(sets):
     """Average number of classes per prediction set.
+
+    Read more in the :ref:`User Guide <conformal>`.
 
     Parameters
     ----------
@@ -131,6 +135,8 @@ def size_stratified_coverage(y_true, sets, *, classes=None):
 
 def class_conditional_coverage(y_true, sets, *, classes=None):
     """Coverage among the samples of each true class.
+
+    Read more in the :ref:`User Guide <conformal>`.
 
     Parameters
     ----------

@@ -59,6 +59,8 @@ class ConformalMultiLabelClassifier(
     enumerated exactly by a Hamming-budget search, never by scoring all
     ``2^L`` sets, so tens of labels are fine.
 
+    Read more in the :ref:`User Guide <conformal>`.
+
     Parameters
     ----------
     estimator : classifier, default=None
@@ -165,7 +167,8 @@ class ConformalMultiLabelClassifier(
     Examples
     --------
     >>> from sklearn.datasets import make_multilabel_classification
-    >>> from skrobust.conformal import ConformalMultiLabelClassifier, label_set_coverage
+    >>> from skrobust.conformal import (
+    ...     ConformalMultiLabelClassifier, label_set_coverage)
     >>> X, Y = make_multilabel_classification(
     ...     n_samples=1500, n_classes=8, random_state=0)
     >>> clf = ConformalMultiLabelClassifier(alpha=0.1, random_state=0)

@@ -16,6 +16,8 @@ def plot_coverage_vs_set_size(
     the targets ``1 - alpha``; a valid method's point at each level lies on
     or above its line (up to sampling error).
 
+    Read more in the :ref:`User Guide <conformal>`.
+
     Parameters
     ----------
     y_true : array-like of shape (n_samples,)
@@ -41,7 +43,8 @@ def plot_coverage_vs_set_size(
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> from sklearn.datasets import load_iris
-    >>> from skrobust.conformal import ConformalClassifier, plot_coverage_vs_set_size
+    >>> from skrobust.conformal import (
+    ...     ConformalClassifier, plot_coverage_vs_set_size)
     >>> X, y = load_iris(return_X_y=True)
     >>> alphas = [0.05, 0.1, 0.2, 0.3]
     >>> clf = ConformalClassifier(alpha=alphas, random_state=0).fit(X, y)

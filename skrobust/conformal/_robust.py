@@ -120,6 +120,8 @@ class RobustConformalClassifier(
     a binary RBF SVM whose probabilities are the sigmoid of its decision,
     with the LAC score and no PTT) and smoothing elsewhere.
 
+    Read more in the :ref:`User Guide <conformal_adversarial>`.
+
     Parameters
     ----------
     estimator : classifier, default=None

@@ -97,6 +97,8 @@ class RobustLossClassifier(
     weight of a constant feature ``intercept_scaling``, penalised, as in
     ``LinearSVC``).
 
+    Read more in the :ref:`User Guide <robust_losses>`.
+
     Parameters
     ----------
     loss : {"comp_sum", "aldr_kl", "ldr_kl", "log_loss", "crammer_singer"}, \

@@ -25,6 +25,8 @@ def make_bags(y, bag_size, *, X=None, feature=None, random_state=None):
     are regions, days or user groups. The last bag takes the remainder
     (between ``bag_size`` and ``2 * bag_size - 1`` rows).
 
+    Read more in the :ref:`User Guide <llp>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)

@@ -99,6 +99,8 @@ class LLPBeliefPropagation(
     factor per bag (exact messages up to ``exact_limit`` rows, a
     saddle-point count above), not the reference code's dense clique.
 
+    Read more in the :ref:`User Guide <llp>`.
+
     Parameters
     ----------
     estimator : classifier, default=None

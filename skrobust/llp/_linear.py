@@ -211,6 +211,8 @@ class DLLPClassifier(_BagLogisticModel):
     each bag's mean predicted probability is pulled toward its proportion.
     The strongest simple baseline at small bag sizes; not convex.
 
+    Read more in the :ref:`User Guide <llp>`.
+
     Parameters
     ----------
     C : float, default=1.0
@@ -250,7 +252,8 @@ class DLLPClassifier(_BagLogisticModel):
     >>> X, y = make_classification(2000, 5, random_state=0)
     >>> bags, proportions = make_bags(y, 16, random_state=0)
     >>> clf = DLLPClassifier().fit(X, proportions, bags=bags)
-    >>> bool((clf.predict(X) == y).mean() > 0.8)  # instance labels, never seen in fit
+    >>> # instance labels, never seen in fit
+    >>> bool((clf.predict(X) == y).mean() > 0.8)
     True
     """
 
@@ -276,6 +279,8 @@ class EasyLLPClassifier(_BagLogisticModel):
     row's true label, so the logistic loss on it is an unbiased estimate of
     the instance loss. The objective stays convex. The soft labels can fall
     outside [0, 1] (their variance grows with the bag size).
+
+    Read more in the :ref:`User Guide <llp>`.
 
     Parameters
     ----------
@@ -341,6 +346,8 @@ class InvCalClassifier(_BagLinearModel):
     linear solve on the bag means) and exact when the log-odds are linear
     and bags are homogeneous; weak for large random bags, whose means and
     proportions barely vary.
+
+    Read more in the :ref:`User Guide <llp>`.
 
     Parameters
     ----------

@@ -41,6 +41,8 @@ def bag_log_loss(y, proba, *, bags=None):
     Lower is better; it needs no instance label, so it selects models in
     learning from label proportions (DLLP trains on it).
 
+    Read more in the :ref:`User Guide <llp>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)
@@ -76,6 +78,8 @@ def bag_log_loss(y, proba, *, bags=None):
 def bag_absolute_error(y, proba, *, bags=None):
     """Mean absolute gap between bag proportions and mean predicted
     probabilities, averaged over rows.
+
+    Read more in the :ref:`User Guide <llp>`.
 
     Parameters
     ----------

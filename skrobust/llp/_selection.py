@@ -103,6 +103,8 @@ class LLPClassifier(
     turns the chosen model's scores into ``decision_function`` and
     ``predict_proba``.
 
+    Read more in the :ref:`User Guide <llp>`.
+
     Parameters
     ----------
     estimators : list of (str, estimator) tuples, default=None

@@ -84,6 +84,8 @@ def _thresholds(y, pred_probs, weights):
 def confident_joint(y, pred_probs, *, calibrate=True, sample_weight=None):
     """Counts of samples by given label (rows) and confidently true class (columns).
 
+    Read more in the :ref:`User Guide <label_noise>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)

@@ -28,6 +28,8 @@ def fit_transition_matrix(y, clean_proba, *, tol=1e-8, max_iter=1000):
     confident learning (:func:`estimate_transition_matrix`), which reads a
     model's confusion between close classes as label noise.
 
+    Read more in the :ref:`User Guide <label_noise>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)
@@ -101,6 +103,8 @@ def fit_symmetric_rate(y, clean_proba, *, confidence=None):
     the true posteriors, and the full matrix reads the model's own confusion
     between close classes as noise, much more than one rate can (see the
     conformal user guide).
+
+    Read more in the :ref:`User Guide <label_noise>`.
 
     Parameters
     ----------

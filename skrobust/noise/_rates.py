@@ -88,6 +88,8 @@ def estimate_noise_rates(
 ):
     """Estimate binary class-conditional flip rates from out-of-sample scores.
 
+    Read more in the :ref:`User Guide <label_noise>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)
@@ -256,6 +258,8 @@ def clean_label_posterior(y, scores, noise_rates, *, sample_weight=None):
     label by its complement is, in expectation, the loss on the clean labels
     (the E-step of Bootkrajang & Kaban's label-noise-robust logistic
     regression).
+
+    Read more in the :ref:`User Guide <label_noise>`.
 
     Parameters
     ----------

@@ -95,6 +95,8 @@ def _flip(y, classes, index, T, random_state):
 def symmetric_transition_matrix(n_classes, rate):
     """Transition matrix of symmetric noise: keep with 1 - rate, else move uniformly.
 
+    Read more in the :ref:`User Guide <label_noise>`.
+
     Parameters
     ----------
     n_classes : int
@@ -130,6 +132,8 @@ def symmetric_transition_matrix(n_classes, rate):
 
 def pair_transition_matrix(n_classes, rate):
     """Transition matrix of pair-flip noise: class k moves to k + 1 (mod K).
+
+    Read more in the :ref:`User Guide <label_noise>`.
 
     Parameters
     ----------
@@ -167,6 +171,8 @@ def pair_transition_matrix(n_classes, rate):
 
 def flip_labels(y, transition_matrix, *, classes=None, random_state=None):
     """Replace each label of class i by class j with probability ``T[i, j]``.
+
+    Read more in the :ref:`User Guide <label_noise>`.
 
     Parameters
     ----------
@@ -220,6 +226,8 @@ def symmetric_noise(y, rate, *, classes=None, random_state=None):
     classes" with probability ``rate``, whose effective flip rate is
     ``rate * (K - 1) / K``.
 
+    Read more in the :ref:`User Guide <label_noise>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)
@@ -267,6 +275,8 @@ def pair_noise(y, rate, *, classes=None, random_state=None):
 
     Classes are paired in sorted order, or in the order of ``classes``; with
     two classes this swaps them, the same as symmetric noise.
+
+    Read more in the :ref:`User Guide <label_noise>`.
 
     Parameters
     ----------

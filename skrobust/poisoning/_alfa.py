@@ -29,6 +29,8 @@ def alfa_attack(
     the flip set repeats or after ``max_iter`` rounds; the first flip set is
     random, as in the authors' ALFASVMLib (at ``f = f0`` every delta is 0).
 
+    Read more in the :ref:`User Guide <poisoning>`.
+
     Parameters
     ----------
     X : array-like or sparse matrix of shape (n_samples, n_features)

@@ -30,6 +30,8 @@ def greedy_flip_attack(
     the best ``budget / n_steps`` of them. ``n_steps=budget`` and
     ``n_candidates=None`` (every sample) give the original algorithm.
 
+    Read more in the :ref:`User Guide <poisoning>`.
+
     Parameters
     ----------
     X : array-like or sparse matrix of shape (n_samples, n_features)

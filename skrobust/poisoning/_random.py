@@ -11,6 +11,8 @@ def random_flip_attack(X, y, budget, *, random_state=None):
 
     Each chosen sample gets a label drawn uniformly from the other classes.
 
+    Read more in the :ref:`User Guide <poisoning>`.
+
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features) or None
@@ -32,7 +34,8 @@ def random_flip_attack(X, y, budget, *, random_state=None):
     Examples
     --------
     >>> from skrobust.poisoning import random_flip_attack
-    >>> y_poisoned, flipped = random_flip_attack(None, [0, 1] * 10, 0.2, random_state=0)
+    >>> y_poisoned, flipped = random_flip_attack(
+    ...     None, [0, 1] * 10, 0.2, random_state=0)
     >>> len(flipped)
     4
     """

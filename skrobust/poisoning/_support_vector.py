@@ -61,6 +61,8 @@ def support_vector_flip_attack(
     one class and refitting between steps moves the boundary step by step
     (measured in the user guide).
 
+    Read more in the :ref:`User Guide <poisoning>`.
+
     Parameters
     ----------
     X : array-like or sparse matrix of shape (n_samples, n_features)

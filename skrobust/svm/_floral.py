@@ -94,6 +94,8 @@ class FloralSVC(
     SVM at ``C`` is kept. A plain SVM chosen on the held-out share is
     refitted on all the data.
 
+    Read more in the :ref:`User Guide <floral>`.
+
     Parameters
     ----------
     C : float, default=1.0

@@ -45,6 +45,8 @@ class RobustSVC(
     ``posterior`` is the probability that its label is the true one. With
     ``noise_rates=None`` it solves the same problem as ``SVC``.
 
+    Read more in the :ref:`User Guide <kernel_svm>`.
+
     Parameters
     ----------
     C : float, default=1.0

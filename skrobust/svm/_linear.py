@@ -57,6 +57,8 @@ class RobustLinearSVC(
     ``noise_rates=None`` it is a plain linear SVM that solves the same
     problem as ``LinearSVC``.
 
+    Read more in the :ref:`User Guide <robust_linear_svm>`.
+
     Parameters
     ----------
     C : float, default=1.0
