@@ -558,6 +558,8 @@ def _positive_column(proba, classes, positive):
 def label_set_coverage(Y_true, regions):
     """Share of rows whose prediction region holds the true label-set.
 
+    Read more in the :ref:`User Guide <conformal>`.
+
     Parameters
     ----------
     Y_true : array-like of shape (n_samples, n_labels)

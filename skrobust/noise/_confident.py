@@ -189,6 +189,8 @@ def estimate_transition_matrix(y, pred_probs, *, sample_weight=None):
     are capped at 0.9999 and rows renormalised, as in cleanlab's
     ``estimate_latent``; ``T`` is the transpose of cleanlab's noise matrix.
 
+    Read more in the :ref:`User Guide <label_noise>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)

@@ -206,6 +206,8 @@ def importance_weights(y, scores, noise_rates, *, sample_weight=None):
     ``1 / (1 - rho)``. The posteriors come from a sigmoid of the score fitted
     by maximum likelihood under the given noise rates.
 
+    Read more in the :ref:`User Guide <label_noise>`.
+
     Parameters
     ----------
     y : array-like of shape (n_samples,)
