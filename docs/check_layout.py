@@ -21,7 +21,8 @@ Build the docs first, then run the check from the ``docs`` folder::
 
 Screenshots go to ``docs/_build/screenshots`` (``--out`` to change). The exit
 status is 1 when a code block or a table overflows (``--no-fail`` to only
-report). Pass another built folder as the first argument to check it instead.
+report), ``--all`` checks every page of the site. Pass another built folder as
+the first argument to check it instead.
 """
 
 import argparse
@@ -140,6 +141,16 @@ def page_list(html):
     return pages
 
 
+def every_page(html):
+    """Return every page of the site but Sphinx's own (search, index)."""
+    own = {"search.html", "genindex.html", "py-modindex.html"}
+    return sorted(
+        page.relative_to(html).as_posix()
+        for page in html.rglob("*.html")
+        if not page.relative_to(html).parts[0].startswith("_") and page.name not in own
+    )
+
+
 def screenshot_name(page):
     """Return a flat PNG file name for ``page``, e.g. ``user_guide__conformal.png``."""
     return page.removesuffix(".html").replace("/", "__") + ".png"
@@ -203,9 +214,12 @@ def main(argv=None):
     parser.add_argument(
         "--no-fail", action="store_true", help="report only, always exit 0"
     )
+    parser.add_argument(
+        "--all", action="store_true", help="check every page, not the seven"
+    )
     args = parser.parse_args(argv)
 
-    pages = page_list(args.html)
+    pages = every_page(args.html) if args.all else page_list(args.html)
     with serve(args.html) as base, chromium() as driver:
         results = {
             page: check_page(driver, base + page, args.out / screenshot_name(page))
