@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import make_classification
 from sklearn.svm import LinearSVC
@@ -193,6 +193,7 @@ def test_dual_solution_is_a_minimum_on_random_problems(seed, n, d, flipped_share
     loss=st.sampled_from([HINGE, SQUARED_HINGE]),
     gap_tol=st.sampled_from([1e-2, 1e-3, 1e-4]),
 )
+@example(seed=2500, flipped_share=1.0, loss=HINGE, gap_tol=1e-2)
 def test_duality_gap_rule_certifies_the_objective(seed, flipped_share, loss, gap_tol):
     """Stopped by the gap alone (no projected-gradient rule, no shrinking),
     the objective is within gap_tol of the minimum: a wrong conjugate that
@@ -205,8 +206,11 @@ def test_duality_gap_rule_certifies_the_objective(seed, flipped_share, loss, gap
     cost_flipped = cost * rng.uniform(0, 1, size=60) * (rng.random(60) < flipped_share)
     problem = (X.shape[1], y, cost, cost_flipped, loss, 1.0)
     w, n_iter = _dual_cd(*as_triple(X), *problem, 1e-300, gap_tol, 100_000, False, seed)
-    w_best, n_best = _dual_cd(*as_triple(X), *problem, 1e-10, 0.0, 100_000, False, seed)
-    assert n_iter <= n_best < 100_000
+    # the reference: liblinear's rule at 1e-10, which on a degenerate problem
+    # (seed 2500, every label two-sided: 145,279 epochs) needs a long budget
+    budget = 1_000_000
+    w_best, n_best = _dual_cd(*as_triple(X), *problem, 1e-10, 0.0, budget, False, seed)
+    assert n_iter <= n_best < budget
     reached = _objective(X, y, w, cost, cost_flipped, loss)
     best = _objective(X, y, w_best, cost, cost_flipped, loss)
     assert best - 1e-9 * abs(best) <= reached <= best + gap_tol * reached
