@@ -331,6 +331,22 @@ def test_progress_line_only_when_asked_or_on_a_terminal(files, models, capsys):
     assert "503 rows" in err and "rows/s" in err and err.endswith("\n")
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_bad_value_is_named_by_its_line_past_blank_lines_and_quotes(
+    tmp_path, models, suffix
+):
+    """Pandas skips empty lines and reads a quoted newline as data: row 3
+    starts on line 6 here, not line 4."""
+    import gzip
+
+    text = 'x0,x1,x2,x3,x4\n1,2,3,4,5\n\n"1\n",2,3,4,5\n1,abc,3,4,5\n'
+    data = tmp_path / f"rows{suffix}"
+    raw = text.encode()
+    data.write_bytes(gzip.compress(raw) if suffix == ".csv.gz" else raw)
+    with pytest.raises(ScoringError, match=r"'abc', at row 3 \(line 6\)"):
+        score_file(models["Pipeline"], data, tmp_path / "out.csv", progress=False)
+
+
 def test_failure_midway_leaves_no_partial_file(files, frame, models):
     X, _ = frame
     bad = X.astype(object)

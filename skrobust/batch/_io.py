@@ -154,6 +154,24 @@ class CsvReader:
                 if final:
                     return
 
+    def line_of(self, row):
+        """The line on which data row ``row`` (1 = the first) starts, read as
+        pandas reads the file: empty lines are skipped and a quoted field may
+        span lines, so it need not be ``row + 1``. For error messages: it
+        reads the file up to that row with the csv module."""
+        with open(self.path, "rb") as raw, _decompressed(raw, self.path) as stream:
+            text = io.TextIOWrapper(
+                stream, encoding="utf-8", errors="replace", newline=""
+            )
+            reader = csv.reader(text)
+            record, end = -1, 0  # record 0 is the header
+            for fields in reader:
+                start, end = end + 1, reader.line_num
+                record += bool(fields)
+                if fields and record == row:
+                    return start
+        return None
+
     def _malformed(self, line, fields):
         raise ScoringError(
             f"{self.path}: line {line} has {fields} field{'s' if fields != 1 else ''} "

@@ -383,7 +383,8 @@ def _file_row_name(source, reader):
 
     def row_name(position):
         row = position + 1
-        return f"row {row} (line {row + 1})" if csv else f"row {row}"
+        line = reader.line_of(row) if csv else None
+        return f"row {row} (line {line})" if line else f"row {row}"
 
     return row_name
 
