@@ -15,9 +15,10 @@ Chromium, its WebDriver and selenium (docs-only tools)::
 
 Usage
 -----
-Build the docs first, then run the check from the ``docs`` folder::
+Build the docs first, then run the check, from the repository root::
 
-    cd docs && make html && python check_layout.py
+    python -m sphinx -b html -W --keep-going docs docs/_build/html
+    python docs/check_layout.py
 
 Screenshots go to ``docs/_build/screenshots`` (``--out`` to change). The exit
 status is 1 when a code block or a table overflows (``--no-fail`` to only

@@ -25,7 +25,7 @@ extensions = [
     "mathml",  # docs/_ext/mathml.py: formulas as MathML, no script from a CDN
 ]
 
-# every cross-reference must resolve: `make html` (-W) fails on a dead link
+# every cross-reference must resolve: a build with -W fails on a dead link
 nitpicky = True
 html_math_renderer = "mathml"
 

@@ -52,7 +52,8 @@ class ScoringSummary:
     >>> from pathlib import Path
     >>> from skrobust.batch import ScoringSummary
     >>> summary = ScoringSummary(
-    ...     10, 1, 0.5, Path("out.csv"), "csv", ("prediction",))
+    ...     10, 1, 0.5, Path("out.csv"), "csv", ("prediction",)
+    ... )
     >>> summary.rows_per_second
     20.0
     """
