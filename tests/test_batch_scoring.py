@@ -2,6 +2,7 @@
 predictions as the model, any chunking and thread count, clear errors and no
 partial output."""
 
+import io
 import os
 import pickle
 import subprocess
@@ -265,6 +266,87 @@ def test_quotes_blank_lines_and_carriage_returns_are_read_as_pandas_does(
         np.testing.assert_array_equal(
             pd.read_csv(tmp_path / "out.csv")["prediction"], model.predict(X)
         )
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_plain_lines_are_cut_into_whole_records(seed):
+    """Blocks of exactly ``size`` rows, whatever the read size, then the rest
+    of the stream from a block's end: together the file without its header
+    line. The blocks stop before the first line that is not plain (a quote,
+    an empty line, a wrong comma count); without one, there is no rest."""
+    from skrobust.batch._io import _PlainLines
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 5))
+    lines = [",".join(f"x{j}" for j in range(k))]
+    for _ in range(int(rng.integers(0, 30))):
+        lines.append(",".join(f"{v:.3f}" for v in rng.normal(size=k)))
+    odd = None
+    if rng.random() < 0.7:
+        odd = int(rng.integers(1, max(len(lines) - 1, 1) + 1))
+        kind = ['"1"' + ",2" * (k - 1), "", "1", "1" + ",2" * k][rng.integers(4)]
+        lines.insert(odd, kind)
+        if kind == "" and odd == len(lines) - 1:  # a last empty line is plain
+            lines.pop()
+            odd = None
+    newline = ["\n", "\r\n"][rng.integers(2)]
+    text = (newline.join(lines) + newline * int(rng.integers(2))).encode()
+    size = int(rng.integers(1, 8))
+    stream = io.BytesIO(text)
+    plain = _PlainLines(stream, k, size)
+    plain._READ = int(rng.integers(1, 60))
+    blocks = list(plain)
+
+    assert all(rows == size for rows, _ in blocks[:-1])
+    assert all(rows == block.count(b"\n") for rows, block in blocks)
+    given = b"".join(block for _, block in blocks)
+    body = text.split(b"\n", 1)[1] if b"\n" in text else b""
+    if odd is None:
+        assert plain.rest is None
+        assert given == body + (b"" if body.endswith(b"\n") or not body else b"\n")
+        assert sum(rows for rows, _ in blocks) == len(lines) - 1
+    else:
+        rest = plain.rest + stream.read()
+        assert (rest == text) if plain.at_header else (given + rest == body)
+        assert sum(rows for rows, _ in blocks) <= odd - 1
+
+
+@pytest.mark.parametrize(
+    "late",
+    [None, '"1.5",2,3,4,5', "", " ", "1,2,3,4,5,", "1,2,3,4"],
+    ids=["plain", "quoted field", "empty line", "blank line", "long row", "short row"],
+)
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_a_line_that_is_not_plain_midway_switches_to_streaming(
+    tmp_path, monkeypatch, models, late, newline
+):
+    """Small reads make the plain blocks and the streaming rest both score
+    rows: the predictions of the whole file, exact chunk counts, and a
+    malformed row named by its line."""
+    from skrobust.batch._io import _PlainLines
+
+    monkeypatch.setattr(_PlainLines, "_READ", 200)
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(300, 5)).round(4), columns=FEATURES)
+    lines = [",".join(FEATURES)]
+    lines += [",".join(map(str, row)) for row in X.itertuples(index=False)]
+    if late is not None:
+        lines.insert(250, late)  # on line 251 of the file
+    data = tmp_path / "late.csv"
+    data.write_bytes(newline.join(lines).encode())  # no final newline
+    model = models["Pipeline"]
+    out = tmp_path / "out.csv"
+    if late in (" ", "1,2,3,4,5,", "1,2,3,4"):  # a line of spaces: one field
+        fields = late.count(",") + 1
+        with pytest.raises(ScoringError, match=f"line 251 has {fields} fields?"):
+            score_file(model, data, out, chunksize=40, n_jobs=2, progress=False)
+        return
+    expected = pd.read_csv(data)
+    summary = score_file(model, data, out, chunksize=40, n_jobs=2, progress=False)
+    assert (summary.rows, summary.chunks) == (len(expected), -(-len(expected) // 40))
+    np.testing.assert_array_equal(
+        pd.read_csv(out)["prediction"], model.predict(expected[FEATURES])
+    )
 
 
 def test_columns_argument_skips_an_id_column(files, frame, models):

@@ -6,14 +6,16 @@ import glob
 import io
 import os
 import re
+import threading
 import uuid
-from contextlib import nullcontext
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from .._kernels.csv_records import scan_records
 from ._errors import ScoringError, import_pandas, import_parquet
 
 FORMATS = ("csv", "parquet")
@@ -21,6 +23,7 @@ _PARQUET_SUFFIXES = (".parquet", ".pq")
 _CSV_SUFFIXES = (".csv",)
 _COMPRESSION_SUFFIXES = (".gz", ".bz2", ".zip", ".xz", ".zst")
 _CHECK_BLOCK = 1 << 24  # bytes read at a time by check_fields
+_COMMA, _NEWLINE = ord(","), ord("\n")
 
 
 def data_format(path):
@@ -88,30 +91,65 @@ class CsvReader:
                 f"{self.path}: not a readable CSV file ({exc})."
             ) from exc
         self.columns = list(header.columns)
-        self._handle = None
+        self._handle = self._check = None
         self._size = 0
+        self._stop = threading.Event()
 
     def chunks(self, usecols):
-        """Yield DataFrames of at most ``chunksize`` rows."""
-        pd = import_pandas()
-        plain = self.path.suffix.lower() in _CSV_SUFFIXES
-        # a plain file is read through our handle, whose position gives progress
-        with self._open() if plain else nullcontext(self.path) as source:
-            reader = pd.read_csv(source, chunksize=self.chunksize, usecols=usecols)
-            with reader:
-                while True:
-                    try:
-                        chunk = next(reader)
-                    except StopIteration:
-                        return
-                    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-                        raise ScoringError(f"{self.path}: {exc}") from exc
-                    yield chunk
+        """Yield :class:`Chunk` s of at most ``chunksize`` rows.
 
-    def _open(self):
-        self._handle = open(self.path, "rb")
-        self._size = os.fstat(self._handle.fileno()).st_size
-        return self._handle
+        While the lines are plain (see :class:`_PlainLines`), each chunk is
+        ``chunksize`` lines of bytes that the scoring threads parse: pandas'
+        parser releases the GIL, so the parsing runs on every core. From
+        the first other line on, pandas' streaming parser reads the rest in
+        this thread and :meth:`check_fields` runs in a thread beside it.
+        """
+        pd = import_pandas()
+        try:
+            with open(self.path, "rb") as raw, _decompressed(raw, self.path) as stream:
+                self._handle = raw  # its position gives the progress
+                self._size = os.fstat(raw.fileno()).st_size
+                plain = _PlainLines(stream, len(self.columns), self.chunksize)
+                for rows, block in plain:
+                    yield Chunk(rows, partial(self._parse, block, usecols))
+                if plain.rest is None:
+                    return
+                self._start_check()
+                rest = _Chained(plain.rest, stream)
+                header = (
+                    {"header": 0}
+                    if plain.at_header
+                    else {"header": None, "names": self.columns}
+                )
+                reader = pd.read_csv(
+                    rest, chunksize=self.chunksize, usecols=usecols, **header
+                )
+                with reader:
+                    while True:
+                        try:
+                            frame = next(reader)
+                        except StopIteration:
+                            return
+                        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+                            raise ScoringError(f"{self.path}: {exc}") from exc
+                        yield Chunk(len(frame), partial(_same, frame))
+        except BaseException:
+            self._stop.set()  # an error or an interrupt: end the check too
+            raise
+
+    def _parse(self, block, usecols):
+        pd = import_pandas()
+        try:
+            return pd.read_csv(
+                io.BytesIO(block), header=None, names=self.columns, usecols=usecols
+            )
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise ScoringError(f"{self.path}: {exc}") from exc
+
+    def _start_check(self):
+        checker = ThreadPoolExecutor(1)
+        self._check = checker.submit(self.check_fields, self._stop)
+        checker.shutdown(wait=False)
 
     def fraction(self):
         """Share of the file read so far, or None when unknown."""
@@ -119,14 +157,23 @@ class CsvReader:
             return None
         return min(self._handle.tell() / self._size, 1.0)
 
+    def confirm_fields(self, wait=True):
+        """Raise the ScoringError of :meth:`check_fields` if the file has a
+        line whose field count differs from the header's (pandas, given the
+        columns to keep, reads a short row as NaN and drops extra fields).
+        Plain lines were checked as they were cut; the rest is checked in a
+        thread: ``wait=False`` raises only if that check has ended."""
+        if self._check is not None and (wait or self._check.done()):
+            self._check.result()
+
     def check_fields(self, stop=None):
         """Raise a ScoringError naming the first line whose field count differs
-        from the header's (pandas, given the columns to keep, reads a short row
-        as NaN and drops extra fields). One pass over the bytes, in blocks, by
-        a Numba scanner that releases the GIL: the scorer runs it in a thread
-        beside the parsing and waits for it before committing the output;
+        from the header's: one pass over the bytes, in blocks, by a Numba
+        scanner that follows quoting and skips empty lines as pandas does;
         setting the event ``stop`` ends it early.
         """
+        from .._kernels.csv_records import scan_records
+
         n_fields = len(self.columns)
         # the unscanned bytes (a partial record) and the next block, in one
         # reused array: concatenating bytes objects cost a third of the time
@@ -177,6 +224,117 @@ class CsvReader:
             f"{self.path}: line {line} has {fields} field{'s' if fields != 1 else ''} "
             f"where the header has {len(self.columns)}; malformed rows are not scored."
         )
+
+
+class Chunk(NamedTuple):
+    """``rows`` rows of a file; ``load()`` gives them as a DataFrame."""
+
+    rows: int
+    load: Callable
+
+
+def _same(value):
+    return value
+
+
+class _PlainLines:
+    """Iterating gives ``(rows, bytes)``: blocks of ``size`` lines of a CSV
+    stream (fewer at the end; the header line left out), while every line
+    is plain: no quote character and exactly ``n_fields - 1`` commas.
+
+    Such a line is one record of ``n_fields`` fields and one row of
+    pandas', so the blocks are whole records, their row counts are exact
+    and no row can be malformed. At the first other line (a quoted field, an
+    empty line, a malformed row: only a real scan tells them apart) the
+    iteration ends and ``rest`` holds the bytes from the end of the last
+    block on, for a streaming parser; ``at_header`` says if the header is
+    among them. ``rest`` is None when the stream ended plain. With one field
+    a line without commas may be empty, so nothing is plain.
+    """
+
+    _READ = 1 << 22
+
+    def __init__(self, stream, n_fields, size):
+        self._stream, self._n_fields, self._size = stream, n_fields, size
+        self.rest, self.at_header = None, True
+
+    def __iter__(self):
+        k = self._n_fields
+        buffer = b""
+        newlines = []  # arrays of the newline offsets in buffer, in order
+        counted = 0  # newlines in those arrays
+        commas = 0  # on buffer's unfinished last line
+        while True:
+            data = self._stream.read(self._READ)
+            if k < 2 or b'"' in data:
+                break
+            if not data:
+                if buffer and not buffer.endswith(b"\n"):  # a last line
+                    if commas != k - 1:
+                        break
+                    newlines.append(np.array([len(buffer)]))
+                    counted += 1
+                    buffer += b"\n"
+            else:
+                found, commas = _plain_newlines(data, commas, k)
+                if found is None:
+                    break
+                newlines.append(found + len(buffer))
+                counted += found.size
+                buffer += data
+            wanted = self._size + self.at_header
+            while counted >= wanted or (not data and counted):
+                offsets = np.concatenate(newlines)
+                take = min(wanted, counted)
+                cut = int(offsets[take - 1]) + 1
+                begin = int(offsets[0]) + 1 if self.at_header else 0
+                rows = take - self.at_header
+                if rows:
+                    yield rows, buffer[begin:cut]
+                buffer = buffer[cut:]
+                newlines = [offsets[take:] - cut]
+                counted -= take
+                self.at_header = False
+                wanted = self._size
+            if not data:
+                return
+        self.rest = buffer + data
+
+
+def _plain_newlines(data, commas, n_fields):
+    """The offsets of the newlines in ``data`` and the commas after the last
+    one, if every line ending in ``data`` has ``n_fields - 1`` commas
+    (``commas`` of them before ``data``) and the unfinished one no more;
+    ``(None, 0)`` otherwise."""
+    block = np.frombuffer(data, np.uint8)
+    newlines = np.flatnonzero(block == _NEWLINE)
+    positions = np.flatnonzero(block == _COMMA)
+    # commas before each newline, then per line
+    before = np.searchsorted(positions, newlines)
+    per_line = np.diff(before, prepend=-commas)
+    tail = positions.size - (before[-1] if newlines.size else -commas)
+    if np.any(per_line != n_fields - 1) or tail > n_fields - 1:
+        return None, 0
+    return newlines, int(tail)
+
+
+class _Chained(io.RawIOBase):
+    """A binary stream: ``head``, then the rest of ``stream``."""
+
+    def __init__(self, head, stream):
+        self._head, self._stream = head, stream
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        if not self._head:
+            return self._stream.read(size)
+        if size is None or size < 0:
+            data, self._head = self._head + self._stream.read(), b""
+            return data
+        data, self._head = self._head[:size], self._head[size:]
+        return data
 
 
 def _decompressed(raw, path):
@@ -259,14 +417,18 @@ class ParquetReader:
         self.total_rows = self._file.metadata.num_rows
 
     def chunks(self, usecols):
-        """Yield DataFrames of at most ``chunksize`` rows."""
+        """Yield :class:`Chunk` s of at most ``chunksize`` rows."""
         batches = self._file.iter_batches(batch_size=self.chunksize, columns=usecols)
         for batch in batches:
-            yield batch.to_pandas()
+            yield Chunk(batch.num_rows, batch.to_pandas)
 
     def fraction(self):
         """None: the row count (``total_rows``) tells the progress."""
         return None
+
+    def confirm_fields(self, wait=True):
+        """Nothing to check: every row of a Parquet file has its schema's
+        columns."""
 
 
 def open_reader(path, chunksize):

@@ -2,11 +2,10 @@
 fitted model for a DataFrame, or for a CSV or Parquet file chunk by chunk."""
 
 import numbers
-import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -279,21 +278,20 @@ def score_file(
     bar = Progress(f"scoring {data.name}", show)
     rows = chunks = 0
     try:
-        with AtomicOutput(output, fmt) as out, _field_check(reader) as checked:
+        with AtomicOutput(output, fmt) as out:
             scored = _scored_chunks(reader.chunks(features), score, n_workers)
             try:
                 with closing(scored):
                     for encoded in scored:
-                        if checked.done():
-                            checked.result()  # a malformed row: raise now
+                        reader.confirm_fields(wait=False)  # a malformed row: raise now
                         out.write(encoded)
                         rows += encoded.rows
                         chunks += 1
                         bar.update(rows, _fraction(rows, reader))
             except ScoringError:
-                checked.result()  # a malformed row explains a bad value better
+                reader.confirm_fields()  # a malformed row explains a bad value better
                 raise
-            checked.result()
+            reader.confirm_fields()
             if chunks == 0:  # a header and no rows: an empty file with the columns
                 empty = import_pandas().DataFrame({c: [] for c in features})
                 out.write(score(empty, 0))
@@ -305,24 +303,6 @@ def score_file(
     bar.update(rows, final=True)
     seconds = time.perf_counter() - start
     return ScoringSummary(rows, chunks, seconds, output, fmt, written)
-
-
-@contextmanager
-def _field_check(reader):
-    """A future of ``reader.check_fields()``, run in a thread beside the
-    scoring (a Parquet file has a schema: nothing to check)."""
-    if not isinstance(reader, CsvReader):
-        done = Future()
-        done.set_result(None)
-        yield done
-        return
-    stop = threading.Event()
-    with ThreadPoolExecutor(1) as pool:
-        future = pool.submit(reader.check_fields, stop)
-        try:
-            yield future
-        finally:
-            stop.set()  # an error or an interrupt: do not wait for the whole file
 
 
 def _fraction(rows, reader):
@@ -559,21 +539,25 @@ def _final_method(model, name):
 
 
 def _scored_chunks(chunks, score, n_workers):
-    """Yield ``score(chunk, first_row)`` in order, computed by ``n_workers``
-    threads with at most ``2 * n_workers`` chunks in flight."""
+    """Yield ``score(chunk.load(), first_row)`` in order, computed by
+    ``n_workers`` threads with at most ``2 * n_workers`` chunks in flight."""
+
+    def load_and_score(chunk, first_row):
+        return score(chunk.load(), first_row)
+
     first_row = 0
     if n_workers == 1:
         for chunk in chunks:
-            yield score(chunk, first_row)
-            first_row += len(chunk)
+            yield load_and_score(chunk, first_row)
+            first_row += chunk.rows
         return
     pending = deque()
     # one BLAS thread per chunk: the pool already keeps the cores busy
     with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(n_workers) as pool:
         try:
             for chunk in chunks:
-                pending.append(pool.submit(score, chunk, first_row))
-                first_row += len(chunk)
+                pending.append(pool.submit(load_and_score, chunk, first_row))
+                first_row += chunk.rows
                 if len(pending) >= 2 * n_workers:
                     yield pending.popleft().result()
             while pending:
