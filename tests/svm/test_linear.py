@@ -161,9 +161,11 @@ def test_auto_correction_beats_plain_svm_on_noisy_text(noise):
         [[0.7, 0.3], [0.3, 0.7]] if noise == "symmetric" else [[0.9, 0.1], [0.35, 0.65]]
     )
     y_noisy, _ = flip_labels(y_train, transition, random_state=0)
-    plain = RobustLinearSVC(noise_rates=None).fit(X_train, y_noisy)
+    # every model seeded: the plain one's shuffle alone moves the symmetric
+    # case's share recovered between 0.750 and 0.753 (seeds 0-5)
+    plain = RobustLinearSVC(noise_rates=None, random_state=0).fit(X_train, y_noisy)
     robust = RobustLinearSVC(random_state=0).fit(X_train, y_noisy)
-    clean = RobustLinearSVC(noise_rates=None).fit(X_train, y_train)
+    clean = RobustLinearSVC(noise_rates=None, random_state=0).fit(X_train, y_train)
     lost = clean.score(X_test, y_test) - plain.score(X_test, y_test)
     assert lost > 0.05
     recovered = robust.score(X_test, y_test) - plain.score(X_test, y_test)
