@@ -23,6 +23,7 @@ KERNEL_CODES = {
     "sigmoid": SIGMOID,
     "precomputed": PRECOMPUTED,
 }
+_NEVER = np.iinfo(np.int64).max  # a time later than any step
 
 
 @njit(cache=True, nogil=True)
@@ -38,77 +39,43 @@ def kernel_from_dot(dot, sqnorm_a, sqnorm_b, kind, gamma, coef0, degree):
 
 
 @njit(cache=True, nogil=True)
-def kernel_row(data, indices, indptr, gram, sqnorm, kernel, r, buffer, out):
-    """``out[s] = K(x_r, x_s)`` for every training row ``s``.
+def cached_row(
+    data,
+    indices,
+    indptr,
+    gram,
+    sqnorm,
+    kind,
+    gamma,
+    coef0,
+    degree,
+    buffer,
+    values,
+    slot_of,
+    row_of,
+    last_used,
+    r,
+    clock,
+    keep,
+):
+    """``K(x_r, x_s)`` for every training row ``s``, from a bounded
+    least-recently-used cache of kernel rows, computed on a miss.
 
-    ``kernel`` is ``(kind, gamma, coef0, degree)``. ``buffer`` is a zeroed
-    vector of ``n_features`` entries; it is zeroed again on return. For
-    ``PRECOMPUTED`` the values are row ``r`` of ``gram``.
+    ``data, indices, indptr`` are the training rows (see ``rows.py``),
+    ``gram`` the Gram matrix for ``PRECOMPUTED`` (else unused), ``sqnorm``
+    their squared norms, ``kind, gamma, coef0, degree`` the kernel;
+    ``buffer`` is a zeroed vector of ``n_features`` entries, zeroed again on
+    return. The cache: ``values[k]`` holds the row ``row_of[k]`` (-1: empty),
+    last used at step ``last_used[k]``; ``slot_of[r]`` is the slot of row
+    ``r`` or -1. On a miss the least recently used slot is reused, never the
+    slot of row ``keep`` (the other row the caller is holding; -1 for none).
+    ``clock`` is the caller's step counter. The arrays are passed one by one:
+    Numba compiles a function taking tuples of arrays markedly slower.
     """
-    kind, gamma, coef0, degree = kernel
-    if kind == PRECOMPUTED:
-        # a loop: an array assignment (out[:] = gram[r]) makes Numba compile
-        # an error-message formatter, seconds on a cold cache
-        for s in range(out.shape[0]):
-            out[s] = gram[r, s]
-        return
-    row_axpy(data, indices, indptr, r, 1.0, buffer)
-    rows_dot(data, indices, indptr, buffer, out)
-    row_axpy(data, indices, indptr, r, -1.0, buffer)
-    if kind != LINEAR:
-        for s in range(out.shape[0]):
-            out[s] = kernel_from_dot(
-                out[s], sqnorm[r], sqnorm[s], kind, gamma, coef0, degree
-            )
-
-
-@njit(cache=True, nogil=True)
-def kernel_diagonal(data, indices, indptr, gram, sqnorm, kernel):
-    """``K(x_s, x_s)`` for every training row."""
-    kind, gamma, coef0, degree = kernel
-    n = sqnorm.shape[0]
-    diagonal = np.empty(n)
-    for s in range(n):
-        if kind == PRECOMPUTED:
-            diagonal[s] = gram[s, s]
-        else:
-            diagonal[s] = kernel_from_dot(
-                sqnorm[s], sqnorm[s], sqnorm[s], kind, gamma, coef0, degree
-            )
-    return diagonal
-
-
-@njit(cache=True, nogil=True)
-def new_cache(n_rows, n_slots):
-    """An empty least-recently-used cache of ``n_slots`` kernel rows.
-
-    Returns ``(values, slot_of, row_of, last_used)``: ``values[k]`` holds the
-    row ``row_of[k]``; ``slot_of[r]`` is the slot of row ``r`` or -1.
-    """
-    values = np.empty((n_slots, n_rows))
-    slot_of = np.empty(n_rows, dtype=np.int64)
-    slot_of[:] = -1  # np.full compiles slower
-    row_of = np.empty(n_slots, dtype=np.int64)
-    row_of[:] = -1
-    last_used = np.zeros(n_slots, dtype=np.int64)
-    return values, slot_of, row_of, last_used
-
-
-@njit(cache=True, nogil=True)
-def cached_row(source, cache, r, clock, keep):
-    """The kernel row of ``r`` from ``cache``, computed on a miss.
-
-    ``source`` is ``(data, indices, indptr, gram, sqnorm, kernel, buffer)``,
-    the arguments of :func:`kernel_row`. On a miss the least recently used
-    slot is reused, never the slot of row ``keep`` (the other row the
-    caller is holding; -1 for none). ``clock`` is the caller's step counter,
-    recorded as the time of use.
-    """
-    values, slot_of, row_of, last_used = cache
     slot = slot_of[r]
     if slot < 0:
         slot = 0
-        oldest = np.iinfo(np.int64).max
+        oldest = _NEVER
         for k in range(row_of.shape[0]):
             if row_of[k] < 0:
                 slot = k
@@ -120,7 +87,20 @@ def cached_row(source, cache, r, clock, keep):
             slot_of[row_of[slot]] = -1
         row_of[slot] = r
         slot_of[r] = slot
-        data, indices, indptr, gram, sqnorm, kernel, buffer = source
-        kernel_row(data, indices, indptr, gram, sqnorm, kernel, r, buffer, values[slot])
+        out = values[slot]
+        if kind == PRECOMPUTED:
+            # a loop: an array assignment (out[:] = gram[r]) makes Numba compile
+            # an error-message formatter, seconds on a cold cache
+            for s in range(out.shape[0]):
+                out[s] = gram[r, s]
+        else:
+            row_axpy(data, indices, indptr, r, 1.0, buffer)
+            rows_dot(data, indices, indptr, buffer, out)
+            row_axpy(data, indices, indptr, r, -1.0, buffer)
+            if kind != LINEAR:
+                for s in range(out.shape[0]):
+                    out[s] = kernel_from_dot(
+                        out[s], sqnorm[r], sqnorm[s], kind, gamma, coef0, degree
+                    )
     last_used[slot] = clock
     return values[slot]

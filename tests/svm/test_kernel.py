@@ -254,16 +254,24 @@ def test_nystroem_approximation_keeps_the_correction_and_classes():
 def test_offset_is_finite_when_one_class_has_no_box():
     # the noise correction's weights can leave one class a box of zero width
     # in a fold; libsvm's middle of the feasible interval is then infinite
-    from skrobust._kernels.smo import _rho
+    from skrobust._kernels.kernel_rows import PRECOMPUTED
+    from skrobust._kernels.rows import EMPTY_INDEX
+    from skrobust._kernels.smo import smo
 
     y = np.array([1.0, 1.0, -1.0, -1.0])
-    G = np.array([-1.0, -0.5, -1.0, -2.0])
-    alpha = np.zeros(4)
     upper = np.array([0.0, 0.0, 1.0, 1.0])
-    rho = _rho(alpha, G, y, upper)
-    # positives at their (zero) upper bound and negatives at zero both bound
-    # rho from below: the smallest feasible offset is the largest y G
-    assert rho == pytest.approx(max(y * G))
+    p = -np.ones(4)
+    gram = np.eye(4)
+    alpha, rho, _, _ = smo(
+        gram, EMPTY_INDEX, EMPTY_INDEX, 0, gram, np.ones(4),
+        (PRECOMPUTED, 0.0, 0.0, 0.0), np.arange(4), y, upper, p,
+        1e-3, -1, True, 4, np.zeros(1, np.uint8),
+    )  # fmt: skip
+    # no positive can move, so neither can a negative (sum y alpha = 0): G is
+    # p, and positives at their (zero) upper bound and negatives at zero
+    # both bound rho from below, the smallest feasible offset being max(y G)
+    np.testing.assert_array_equal(alpha, 0.0)
+    assert rho == pytest.approx(max(y * p))
 
 
 @settings(max_examples=30, deadline=None)
