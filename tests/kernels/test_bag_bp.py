@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from skrobust._kernels.bag_bp import _exact_messages
+from skrobust._kernels.bag_bp import update_bag_messages
 from skrobust.llp._propagation import belief_propagation
 
 
@@ -138,10 +138,13 @@ def test_exact_count_messages_keep_their_precision_in_large_bags():
     the prefix/suffix counts match a direct leave-one-out computation."""
     rng = np.random.default_rng(3)
     n, target, lam = 300, 90.0, 10.0
-    q = 1 / (1 + np.exp(-rng.normal(size=n)))
-    out = np.empty(n)
-    scratch = np.zeros((n + 1, n + 1)), np.empty(n + 2)
-    _exact_messages(q, target, lam, *scratch, out)
+    field = rng.normal(size=n)
+    q = 1 / (1 + np.exp(-field))
+    # one bag of every row, no message yet, no damping: the new messages
+    out = np.zeros(n)
+    update_bag_messages(
+        field, out, np.array([0, n]), np.arange(n), np.array([target]), lam, 0.0, n
+    )
     counts = np.arange(n)
     for i in rng.choice(n, 20, replace=False):
         others = np.zeros(n)
@@ -152,6 +155,26 @@ def test_exact_count_messages_keep_their_precision_in_large_bags():
         up = np.sum(others * np.exp(-lam * (counts + 1 - target) ** 2))
         stay = np.sum(others * np.exp(-lam * (counts - target) ** 2))
         assert out[i] == pytest.approx(np.log(up) - np.log(stay), abs=1e-10)
+
+
+def test_exact_count_falls_back_to_the_saddle_point_where_it_underflows():
+    """Rows all but sure to be negative in a bag that should be all positive:
+    every count near the target has probability 0 in float64, and the exact
+    message, log(0) - log(0), gives way to the saddle-point one."""
+    n = 300
+    field = np.full(n, -7.0)
+
+    def messages(exact_limit):
+        out = np.zeros(n)
+        update_bag_messages(
+            field, out, np.array([0, n]), np.arange(n), np.array([n - 1.0]),
+            10.0, 0.0, exact_limit,
+        )  # fmt: skip
+        return out
+
+    exact, saddle = messages(n), messages(0)
+    assert np.all(np.isfinite(exact)) and np.all(exact > 0)
+    np.testing.assert_array_equal(exact, saddle)
 
 
 def test_threads_give_the_same_marginals():
