@@ -43,18 +43,6 @@ def _sift_down(p, heap, root, end):
 
 
 @njit(cache=True, nogil=True)
-def _insertion_order(p, order):
-    """Fill ``order`` with the indices of ``p`` by decreasing value."""
-    for a in range(p.shape[0]):
-        value = p[a]
-        b = a - 1
-        while b >= 0 and p[order[b]] < value:
-            order[b + 1] = order[b]
-            b -= 1
-        order[b + 1] = a
-
-
-@njit(cache=True, nogil=True)
 def _row_scores(p, code, lam, k_reg, v, order, out, limit):
     """Scores of every class of one row of probabilities into ``out``; returns
     the top class (-1 for LAC, which needs no ranking).
@@ -71,8 +59,14 @@ def _row_scores(p, code, lam, k_reg, v, order, out, limit):
             out[j] = 1.0 - p[j]
         return -1
     short = K <= SHORT_ROW
-    if short:
-        _insertion_order(p, order)
+    if short:  # insertion sort, by decreasing probability
+        for a in range(K):
+            value = p[a]
+            b = a - 1
+            while b >= 0 and p[order[b]] < value:
+                order[b + 1] = order[b]
+                b -= 1
+            order[b + 1] = a
     else:
         for k in range(K):
             order[k] = k
@@ -112,75 +106,65 @@ def _row_scores(p, code, lam, k_reg, v, order, out, limit):
 
 
 @njit(cache=True, nogil=True)
-def _shared_cutoff(p, work, lam, k_reg, v, t, before):
-    """The smallest probability whose tie group is in a cumulative-score set
-    with one threshold ``t`` for all classes (``inf`` when none is), by
-    quickselect on the mass above: expected O(K), where ranking the classes
-    a flat row's set holds costs O(m log K).
-
-    The group at value ``x`` scores ``mass above + lam * max(0, rank + 1 -
-    k_reg)``, plus ``v * x`` unless ``before`` (``INCLUDE_LAST``: compared
-    with ``<``), non-decreasing down the ranking. Returns ``nan`` when a
-    score falls within round-off of ``t``: the masses are summed in another
-    order than :func:`_row_scores`, so the caller ranks that row instead.
-    """
-    K = p.shape[0]
-    for j in range(K):
-        work[j] = p[j]
-    low, high = 0, K
-    mass, count = 0.0, 0  # of the groups above work[low:high]
-    cutoff = np.inf
-    while low < high:
-        x = work[(low + high) // 2]
-        # three-way partition of work[low:high]: > x, == x, < x
-        above, equal, below = low, low, high
-        mass_above = 0.0
-        while equal < below:
-            value = work[equal]
-            if value > x:
-                work[equal], work[above] = work[above], value
-                mass_above += value
-                above += 1
-                equal += 1
-            elif value < x:
-                below -= 1
-                work[equal], work[below] = work[below], value
-            else:
-                equal += 1
-        rank = count + above - low
-        score = mass + mass_above + lam * max(0, rank + 1 - k_reg)
-        if not before:
-            score += v * x
-        if abs(score - t) <= 1e-9 * max(1.0, abs(t)):
-            return np.nan
-        if score < t or (score == t and not before):
-            cutoff = x
-            mass += mass_above + x * (equal - above)
-            count = rank + equal - above
-            low = equal
-        else:
-            high = above
-    return cutoff
-
-
-@njit(cache=True, nogil=True)
 def _shared_sets(p, v, lam, k_reg, rule, thresholds, work, cutoffs, out):
     """Sets of one row with the same ``thresholds`` (A,) for every class, into
-    ``out`` (K, A); False, with ``out`` untouched, when the row must be ranked
-    (see :func:`_shared_cutoff`)."""
+    ``out`` (K, A); False, with ``out`` untouched, when the row must be
+    ranked.
+
+    Each set is the classes down to a cutoff probability: the smallest whose
+    tie group is in the set (none: ``inf``), found by quickselect on the mass
+    above, expected O(K), where ranking the classes a flat row's set holds
+    costs O(m log K). The group at value ``x`` scores ``mass above + lam *
+    max(0, rank + 1 - k_reg)``, plus ``v * x`` unless the rule is
+    ``INCLUDE_LAST`` (compared with ``<``), non-decreasing down the ranking.
+    A score within round-off of the threshold sends the row to the ranking:
+    the masses are summed in another order than :func:`_row_scores`.
+    """
+    K = p.shape[0]
+    before = rule == INCLUDE_LAST
     top = np.max(p)
     top_score = v * top + lam * max(0, 1 - k_reg)
     for a in range(thresholds.shape[0]):
         t = thresholds[a]
         if rule == KEEP_TOP:
             t = max(t, top_score)
-        cutoff = _shared_cutoff(p, work, lam, k_reg, v, t, rule == INCLUDE_LAST)
-        if np.isnan(cutoff):
-            return False
-        if rule == INCLUDE_LAST:
-            cutoff = min(cutoff, top)
-        cutoffs[a] = cutoff
-    for j in range(p.shape[0]):
+        for j in range(K):
+            work[j] = p[j]
+        low, high = 0, K
+        mass, count = 0.0, 0  # of the groups above work[low:high]
+        cutoff = np.inf
+        while low < high:
+            x = work[(low + high) // 2]
+            # three-way partition of work[low:high]: > x, == x, < x
+            above, equal, below = low, low, high
+            mass_above = 0.0
+            while equal < below:
+                value = work[equal]
+                if value > x:
+                    work[equal], work[above] = work[above], value
+                    mass_above += value
+                    above += 1
+                    equal += 1
+                elif value < x:
+                    below -= 1
+                    work[equal], work[below] = work[below], value
+                else:
+                    equal += 1
+            rank = count + above - low
+            score = mass + mass_above + lam * max(0, rank + 1 - k_reg)
+            if not before:
+                score += v * x
+            if abs(score - t) <= 1e-9 * max(1.0, abs(t)):
+                return False
+            if score < t or (score == t and not before):
+                cutoff = x
+                mass += mass_above + x * (equal - above)
+                count = rank + equal - above
+                low = equal
+            else:
+                high = above
+        cutoffs[a] = min(cutoff, top) if before else cutoff
+    for j in range(K):
         for a in range(thresholds.shape[0]):
             out[j, a] = p[j] >= cutoffs[a]
     return True
@@ -210,11 +194,36 @@ def score_matrix(proba, v, row_group, code, lam, k_reg, out):
 
 
 @njit(cache=True, nogil=True)
+def lac_sets(proba, v, row_group, thresholds, out):
+    """LAC sets into ``out`` (n, K, A): class ``j`` of row ``i`` is in set
+    ``a`` when ``1 - proba[i, j] <= thresholds[row_group[i], j, a]``. No
+    ranking and no scratch: the hot path of large batches, and a kernel of
+    its own, so that the default score compiles nothing else. Returns the
+    number of entries of ``proba`` that are not probabilities."""
+    n, K = proba.shape
+    A = thresholds.shape[2]
+    invalid = 0
+    for i in range(n):
+        g = row_group[i]
+        for j in range(K):
+            p = proba[i, j]
+            if not (p >= -1e-6 and p <= 1.0 + 1e-6):
+                invalid += 1
+            if A == 1:
+                out[i, j, 0] = 1.0 - p <= thresholds[g, j, 0]
+            else:
+                for a in range(A):
+                    out[i, j, a] = 1.0 - p <= thresholds[g, j, a]
+    return invalid
+
+
+@njit(cache=True, nogil=True)
 def prediction_sets(
     proba, v, row_group, code, lam, k_reg, rule, thresholds, limits, shared, out
 ):
-    """Boolean sets into ``out`` (n, K, A): class ``j`` of row ``i`` is in set
-    ``a`` when its score is at most ``thresholds[row_group[i], j, a]``.
+    """Boolean sets of a ranked score (top-k, APS, RAPS) into ``out`` (n, K,
+    A): class ``j`` of row ``i`` is in set ``a`` when its score is at most
+    ``thresholds[row_group[i], j, a]`` (LAC: :func:`lac_sets`).
 
     ``rule`` (cumulative scores only) adds classes: ``KEEP_TOP`` also keeps
     the top class, so no set is empty; ``INCLUDE_LAST`` keeps a class when
@@ -223,25 +232,12 @@ def prediction_sets(
     largest threshold of group ``g``: no class beyond it is ranked.
     ``shared`` says every class of a group has the same thresholds: a
     cumulative-score set is then the classes above a cutoff, found without
-    ranking (:func:`_shared_cutoff`). Returns the number of entries of
+    ranking (:func:`_shared_sets`). Returns the number of entries of
     ``proba`` that are not probabilities.
     """
     n, K = proba.shape
     A = thresholds.shape[2]
     invalid = 0
-    if code == LAC:  # no ranking, no scratch: the hot path of large batches
-        for i in range(n):
-            g = row_group[i]
-            for j in range(K):
-                p = proba[i, j]
-                if not (p >= -1e-6 and p <= 1.0 + 1e-6):
-                    invalid += 1
-                if A == 1:
-                    out[i, j, 0] = 1.0 - p <= thresholds[g, j, 0]
-                else:
-                    for a in range(A):
-                        out[i, j, a] = 1.0 - p <= thresholds[g, j, a]
-        return invalid
     heap = np.empty(K, dtype=np.int64)
     scores = np.empty(K)
     work = np.empty(K)

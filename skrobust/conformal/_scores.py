@@ -86,8 +86,11 @@ class ScoreFunction:
 
     def matrix(self, proba, *, draw=0):
         """Calibration scores of every class, shape (n, K)."""
-        out = np.empty(proba.shape)
         rows = self._rows(proba, None, draw, calibration=True)
+        if self.name == "lac":  # NumPy: nothing to compile for the default
+            _check_probabilities(np.count_nonzero(~_is_probability(rows[0])))
+            return 1.0 - rows[0]
+        out = np.empty(proba.shape)
         self._run(kernels.score_matrix, rows, self._params, out)
         return out
 
@@ -104,12 +107,14 @@ class ScoreFunction:
         else:
             rule = kernels.KEEP_TOP
         out = np.empty((*proba.shape, thresholds.shape[2]), dtype=bool)
+        rows = self._rows(proba, row_group, draw)
+        if self.name == "lac":
+            self._run(kernels.lac_sets, rows, (thresholds,), out)
+            return out
         limits = thresholds.max(axis=(1, 2))
         shared = bool(np.all(thresholds == thresholds[:, :1, :]))
         args = (*self._params, rule, thresholds, limits, shared)
-        self._run(
-            kernels.prediction_sets, self._rows(proba, row_group, draw), args, out
-        )
+        self._run(kernels.prediction_sets, rows, args, out)
         return out
 
     def positions(self, proba, sorted_scores, start, stop, row_group, *, draw=1):
@@ -122,9 +127,17 @@ class ScoreFunction:
 
     @staticmethod
     def _run(kernel, rows, args, out):
-        invalid = sum(map_row_blocks(kernel, rows, args, out))
-        if invalid:
-            raise ValueError(
-                f"the classifier returned {invalid} values that are not "
-                "probabilities (NaN, infinite, or outside [0, 1])."
-            )
+        _check_probabilities(sum(map_row_blocks(kernel, rows, args, out)))
+
+
+def _is_probability(proba):
+    """The kernels' test: within round-off of [0, 1] (False for NaN)."""
+    return (proba >= -1e-6) & (proba <= 1.0 + 1e-6)
+
+
+def _check_probabilities(invalid):
+    if invalid:
+        raise ValueError(
+            f"the classifier returned {invalid} values that are not "
+            "probabilities (NaN, infinite, or outside [0, 1])."
+        )
