@@ -47,32 +47,6 @@ SQUARED_HINGE = 1
 
 
 @njit(cache=True, nogil=True)
-def _bounds(a, b, loss):
-    """Box of ``beta``: [-b, a] for the hinge; for the squared hinge a zero
-    cost on one side closes that side at 0."""
-    if loss == HINGE:
-        return -b, a
-    return (0.0 if b == 0.0 else -np.inf), (0.0 if a == 0.0 else np.inf)
-
-
-@njit(cache=True, nogil=True)
-def _dual_gradient(beta, G, a, b, inv, i, loss):
-    """Smallest-norm (sub)gradient of ``G * beta + phi(beta)`` at ``beta``."""
-    if loss == HINGE:
-        kink = a - b  # phi' is -1 left of the kink and +1 right of it
-        if beta < kink or (beta == kink and b == 0.0):  # kink == upper bound
-            return G - 1.0
-        if beta > kink or a == 0.0:  # kink == lower bound
-            return G + 1.0
-        if G - 1.0 > 0.0:
-            return G - 1.0
-        if G + 1.0 < 0.0:
-            return G + 1.0
-        return 0.0
-    return G - _squared_hinge_margin(beta, a, b, inv, i)
-
-
-@njit(cache=True, nogil=True)
 def _squared_hinge_margin(beta, a, b, inv, i):
     """The margin at which ``beta`` is optimal for the squared hinge.
 
@@ -95,17 +69,6 @@ def _loss(m, a, b, loss):
     if loss == HINGE:
         return a * own + b * flipped
     return a * own * own + b * flipped * flipped
-
-
-@njit(cache=True, nogil=True)
-def _conjugate(beta, a, b, inv, i, loss):
-    """``phi(beta) = -beta * m - loss(m)`` at the margin ``m`` where ``beta``
-    is optimal (the conjugate of the loss at ``-beta``)."""
-    if loss == HINGE:
-        m = 1.0 if beta < a - b else -1.0
-    else:
-        m = _squared_hinge_margin(beta, a, b, inv, i)
-    return -beta * m - _loss(m, a, b, loss)
 
 
 @njit(cache=True, nogil=True)
@@ -134,44 +97,18 @@ def _relative_gap(
     for s in range(n_used):
         i = index[s]
         m = y[i] * (row_dot(data, indices, indptr, i, w) + w[n_features] * bias_scale)
-        sample_loss = _loss(m, cost[i], cost_flipped[i], loss)
+        a = cost[i]
+        b = cost_flipped[i]
+        sample_loss = _loss(m, a, b, loss)
         primal += sample_loss
-        gap += sample_loss + _conjugate(beta[i], cost[i], cost_flipped[i], inv, i, loss)
+        # the conjugate phi(beta) = -beta * m' - loss(m') at the margin m'
+        # where beta is optimal
+        if loss == HINGE:
+            optimal = 1.0 if beta[i] < a - b else -1.0
+        else:
+            optimal = _squared_hinge_margin(beta[i], a, b, inv, i)
+        gap += sample_loss - beta[i] * optimal - _loss(optimal, a, b, loss)
     return gap / primal if primal > 0.0 else 0.0  # no sample: nothing to fit
-
-
-@njit(cache=True, nogil=True)
-def _step(beta, G, q, a, b, inv, i, loss):
-    """Exact minimiser over ``t`` of ``0.5 q (t - beta)^2 + G (t - beta) + phi(t)``.
-
-    The derivative in ``t`` is increasing and piecewise linear; on each piece
-    solve it, keep the solution that falls inside its piece, else land on the
-    breakpoint where the derivative changes sign. ``q == 0`` (an all-zero row
-    without intercept, so ``G == 0``) gives the minimiser of ``phi`` alone.
-    """
-    if loss == HINGE:
-        kink = a - b
-        if q == 0.0:
-            return kink
-        t = beta - (G - 1.0) / q
-        if t <= kink:
-            return max(t, -b)
-        t = beta - (G + 1.0) / q
-        if t >= kink:
-            return min(t, a)
-        return kink
-    rest = q * beta - G
-    if b == 0.0:
-        return max((rest + 1.0) / (q + inv[i, 0]), 0.0)
-    if a == 0.0:
-        return min((rest - 1.0) / (q + inv[i, 1]), 0.0)
-    denominator = q + inv[i, 0]  # pieces tested without dividing: denominators > 0
-    if rest + 1.0 >= 4.0 * a * denominator:
-        return (rest + 1.0) / denominator
-    denominator = q + inv[i, 1]
-    if rest - 1.0 <= -4.0 * b * denominator:
-        return (rest - 1.0) / denominator
-    return (rest + 2.0 * (a - b) * inv[i, 2]) / (q + inv[i, 2])
 
 
 @njit(cache=True, nogil=True)
@@ -246,8 +183,27 @@ def dual_coordinate_descent(
             G = y[i] * (
                 row_dot(data, indices, indptr, i, w) + w[n_features] * bias_scale
             )
-            g = _dual_gradient(beta[i], G, a, b, inv, i, loss)
-            lower, upper = _bounds(a, b, loss)
+            # the box of beta_i and the smallest-norm (sub)gradient of
+            # G * beta + phi(beta) at beta_i: for the hinge the box is [-b, a]
+            # and phi' is -1 left of the kink a - b, +1 right of it; for the
+            # squared hinge a zero cost on one side closes that side at 0
+            kink = a - b
+            if loss == HINGE:
+                lower, upper = -b, a
+                if beta[i] < kink or (beta[i] == kink and b == 0.0):
+                    g = G - 1.0  # the kink is the upper bound
+                elif beta[i] > kink or a == 0.0:
+                    g = G + 1.0  # the kink is the lower bound
+                elif G - 1.0 > 0.0:
+                    g = G - 1.0
+                elif G + 1.0 < 0.0:
+                    g = G + 1.0
+                else:
+                    g = 0.0
+            else:
+                lower = 0.0 if b == 0.0 else -np.inf
+                upper = 0.0 if a == 0.0 else np.inf
+                g = G - _squared_hinge_margin(beta[i], a, b, inv, i)
             pg = g
             if beta[i] == lower:
                 if shrinking and g > pg_max_old:
@@ -264,7 +220,34 @@ def dual_coordinate_descent(
             pg_max = max(pg_max, pg)
             pg_min = min(pg_min, pg)
             if abs(pg) > 1e-12:
-                new = _step(beta[i], G, q[i], a, b, inv, i, loss)
+                # the exact minimiser over t of 0.5 q (t - beta_i)^2 +
+                # G (t - beta_i) + phi(t): the derivative in t is increasing
+                # and piecewise linear; solve it on each piece, keep the
+                # solution inside its piece, else land on the breakpoint where
+                # it changes sign. q == 0 (an all-zero row without intercept,
+                # so G == 0) gives the minimiser of phi alone.
+                if loss == HINGE:
+                    t = beta[i] - (G - 1.0) / q[i] if q[i] > 0.0 else kink
+                    if t <= kink:
+                        new = max(t, -b)
+                    else:
+                        t = beta[i] - (G + 1.0) / q[i]
+                        new = min(t, a) if t >= kink else kink
+                else:
+                    rest = q[i] * beta[i] - G
+                    # the pieces are tested without dividing: denominators > 0
+                    low = q[i] + inv[i, 0]
+                    high = q[i] + inv[i, 1]
+                    if b == 0.0:
+                        new = max((rest + 1.0) / low, 0.0)
+                    elif a == 0.0:
+                        new = min((rest - 1.0) / high, 0.0)
+                    elif rest + 1.0 >= 4.0 * a * low:
+                        new = (rest + 1.0) / low
+                    elif rest - 1.0 <= -4.0 * b * high:
+                        new = (rest - 1.0) / high
+                    else:
+                        new = (rest + 2.0 * (a - b) * inv[i, 2]) / (q[i] + inv[i, 2])
                 delta = (new - beta[i]) * y[i]
                 beta[i] = new
                 row_axpy(data, indices, indptr, i, delta, w)
