@@ -60,8 +60,8 @@ def crammer_singer(
         for m in range(n_classes):
             classes[i, m] = m
     G = np.empty(n_classes)
-    a = np.empty(n_classes)
-    new = np.empty(n_classes)
+    B = np.empty(n_classes)
+    breaks = np.empty(n_classes)
     state = np.uint64(seed)
     active = n_used
     shrink_below = max(10.0 * tol, 1.0)
@@ -111,17 +111,38 @@ def crammer_singer(
             if g_max - g_min <= 1e-12:
                 continue
             violation = max(violation, g_max - g_min)
+            # the sample's sub-problem over its k active variables x:
+            # argmin 0.5 A ||x||^2 + (G - A alpha_i) . x s.t. x <= cap e_y and
+            # sum x = -cap [y_at < 0] (y_at = -1 when the label's own variable
+            # is shrunk, at its cap), solved by sorting its breakpoints
             k = n_active[i]
+            A = sqnorm[i]
+            cap = upper[i]
             for r in range(k):
-                a[r] = alpha[i, classes[i, r]]
-            _sub_problem(G[:k], a[:k], sqnorm[i], y_at, upper[i], new[:k])
+                B[r] = G[r] - A * alpha[i, classes[i, r]]
+                breaks[r] = -B[r]  # negated: the order is decreasing
+            if y_at >= 0:
+                breaks[y_at] -= A * cap
+            order = argsort_stable(breaks[:k])
+            total_B = 0.0
+            clipped = cap  # sum of the caps of the variables at their cap
+            beta = 0.0
+            for r in range(k):
+                m = order[r]
+                total_B += B[m]
+                if m == y_at:
+                    clipped = 0.0
+                beta = (total_B - A * clipped) / (r + 1)
+                if r + 1 == k or beta >= -breaks[order[r + 1]]:
+                    break
             for r in range(k):
                 m = classes[i, r]
-                delta = new[r] - alpha[i, m]
+                new = min(cap if r == y_at else 0.0, (beta - B[r]) / A)
+                delta = new - alpha[i, m]
                 if delta != 0.0:
                     row_axpy(data, indices, indptr, i, delta, W[m])
                     W[m, n_features] += delta * bias_scale
-                    alpha[i, m] = new[r]
+                    alpha[i, m] = new
         n_iter += 1
         if violation < shrink_below:
             if violation < tol and from_all:
@@ -134,29 +155,3 @@ def crammer_singer(
         else:
             from_all = False
     return W, n_iter
-
-
-@njit(cache=True, nogil=True)
-def _sub_problem(G, a, A, y, cap, out):
-    """``argmin 0.5 A ||x||^2 + (G - A a) . x`` s.t. ``sum x = -cap [y < 0]``,
-    ``x <= cap e_y``: the active variables of one sample; ``y = -1`` when
-    the label's own variable is shrunk, at its cap."""
-    K = G.shape[0]
-    B = G - A * a
-    breaks = B.copy()
-    if y >= 0:
-        breaks[y] += A * cap
-    order = argsort_stable(-breaks)
-    total_B = 0.0
-    clipped = cap  # sum of the caps of the variables at their cap
-    beta = 0.0
-    for r in range(K):
-        m = order[r]
-        total_B += B[m]
-        if m == y:
-            clipped = 0.0
-        beta = (total_B - A * clipped) / (r + 1)
-        if r + 1 == K or beta >= breaks[order[r + 1]]:
-            break
-    for m in range(K):
-        out[m] = min(cap if m == y else 0.0, (beta - B[m]) / A)
