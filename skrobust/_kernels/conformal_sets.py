@@ -99,75 +99,10 @@ def _row_scores(p, code, lam, k_reg, v, order, out, limit):
             out[j] = start
         else:
             out[j] = above + v * value + lam * max(0, start + 1 - k_reg)
-    unranked = order[ranked:] if short else order[: K - ranked]
-    for j in unranked:
-        out[j] = np.inf
+    first, stop = (ranked, K) if short else (0, K - ranked)
+    for r in range(first, stop):  # the unranked classes
+        out[order[r]] = np.inf
     return top
-
-
-@njit(cache=True, nogil=True)
-def _shared_sets(p, v, lam, k_reg, rule, thresholds, work, cutoffs, out):
-    """Sets of one row with the same ``thresholds`` (A,) for every class, into
-    ``out`` (K, A); False, with ``out`` untouched, when the row must be
-    ranked.
-
-    Each set is the classes down to a cutoff probability: the smallest whose
-    tie group is in the set (none: ``inf``), found by quickselect on the mass
-    above, expected O(K), where ranking the classes a flat row's set holds
-    costs O(m log K). The group at value ``x`` scores ``mass above + lam *
-    max(0, rank + 1 - k_reg)``, plus ``v * x`` unless the rule is
-    ``INCLUDE_LAST`` (compared with ``<``), non-decreasing down the ranking.
-    A score within round-off of the threshold sends the row to the ranking:
-    the masses are summed in another order than :func:`_row_scores`.
-    """
-    K = p.shape[0]
-    before = rule == INCLUDE_LAST
-    top = np.max(p)
-    top_score = v * top + lam * max(0, 1 - k_reg)
-    for a in range(thresholds.shape[0]):
-        t = thresholds[a]
-        if rule == KEEP_TOP:
-            t = max(t, top_score)
-        for j in range(K):
-            work[j] = p[j]
-        low, high = 0, K
-        mass, count = 0.0, 0  # of the groups above work[low:high]
-        cutoff = np.inf
-        while low < high:
-            x = work[(low + high) // 2]
-            # three-way partition of work[low:high]: > x, == x, < x
-            above, equal, below = low, low, high
-            mass_above = 0.0
-            while equal < below:
-                value = work[equal]
-                if value > x:
-                    work[equal], work[above] = work[above], value
-                    mass_above += value
-                    above += 1
-                    equal += 1
-                elif value < x:
-                    below -= 1
-                    work[equal], work[below] = work[below], value
-                else:
-                    equal += 1
-            rank = count + above - low
-            score = mass + mass_above + lam * max(0, rank + 1 - k_reg)
-            if not before:
-                score += v * x
-            if abs(score - t) <= 1e-9 * max(1.0, abs(t)):
-                return False
-            if score < t or (score == t and not before):
-                cutoff = x
-                mass += mass_above + x * (equal - above)
-                count = rank + equal - above
-                low = equal
-            else:
-                high = above
-        cutoffs[a] = min(cutoff, top) if before else cutoff
-    for j in range(K):
-        for a in range(thresholds.shape[0]):
-            out[j, a] = p[j] >= cutoffs[a]
-    return True
 
 
 @njit(cache=True, nogil=True)
@@ -232,7 +167,7 @@ def prediction_sets(
     largest threshold of group ``g``: no class beyond it is ranked.
     ``shared`` says every class of a group has the same thresholds: a
     cumulative-score set is then the classes above a cutoff, found without
-    ranking (:func:`_shared_sets`). Returns the number of entries of
+    ranking. Returns the number of entries of
     ``proba`` that are not probabilities.
     """
     n, K = proba.shape
@@ -243,22 +178,82 @@ def prediction_sets(
     work = np.empty(K)
     cutoffs = np.empty(A)
     shared = shared and code == CUMULATIVE and K > SHORT_ROW
+    before = rule == INCLUDE_LAST
     for i in range(n):
         g = row_group[i]
-        invalid += _n_invalid(proba[i])
-        if shared and _shared_sets(
-            proba[i], v[i], lam, k_reg, rule, thresholds[g, 0], work, cutoffs, out[i]
-        ):
+        p = proba[i]
+        invalid += _n_invalid(p)
+        top_p = p[0]
+        for j in range(1, K):
+            top_p = max(top_p, p[j])
+        top_score = v[i] * top_p + lam * max(0, 1 - k_reg)
+        # Shared thresholds: each set is the classes down to a cutoff
+        # probability, the smallest whose tie group is in the set (none:
+        # inf), found by quickselect on the mass above, expected O(K), where
+        # ranking the classes a flat row's set holds costs O(m log K). The
+        # group at value x scores mass above + lam * max(0, rank + 1 -
+        # k_reg), plus v * x unless the rule is INCLUDE_LAST (compared with
+        # <), non-decreasing down the ranking. A score within round-off of
+        # the threshold sends the row to the ranking below: the masses are
+        # summed in another order than _row_scores.
+        near = not shared
+        for a in range(A if shared else 0):
+            t = thresholds[g, 0, a]
+            if rule == KEEP_TOP:
+                t = max(t, top_score)
+            for j in range(K):
+                work[j] = p[j]
+            low, high = 0, K
+            mass, count = 0.0, 0  # of the groups above work[low:high]
+            cutoff = np.inf
+            while low < high:
+                x = work[(low + high) // 2]
+                # three-way partition of work[low:high]: > x, == x, < x
+                above, equal, below = low, low, high
+                mass_above = 0.0
+                while equal < below:
+                    value = work[equal]
+                    if value > x:
+                        work[equal], work[above] = work[above], value
+                        mass_above += value
+                        above += 1
+                        equal += 1
+                    elif value < x:
+                        below -= 1
+                        work[equal], work[below] = work[below], value
+                    else:
+                        equal += 1
+                rank = count + above - low
+                score = mass + mass_above + lam * max(0, rank + 1 - k_reg)
+                if not before:
+                    score += v[i] * x
+                if abs(score - t) <= 1e-9 * max(1.0, abs(t)):
+                    near = True
+                    break
+                if score < t or (score == t and not before):
+                    cutoff = x
+                    mass += mass_above + x * (equal - above)
+                    count = rank + equal - above
+                    low = equal
+                else:
+                    high = above
+            if near:
+                break
+            cutoffs[a] = min(cutoff, top_p) if before else cutoff
+        if not near:
+            for j in range(K):
+                for a in range(A):
+                    out[i, j, a] = p[j] >= cutoffs[a]
             continue
         limit = limits[g]
         if rule == KEEP_TOP:  # the top class's score may exceed every threshold
-            limit = max(limit, v[i] * np.max(proba[i]) + lam * max(0, 1 - k_reg))
-        top = _row_scores(proba[i], code, lam, k_reg, v[i], heap, scores, limit)
+            limit = max(limit, top_score)
+        top = _row_scores(p, code, lam, k_reg, v[i], heap, scores, limit)
         for j in range(K):
-            if rule == INCLUDE_LAST:
-                before = scores[j] - v[i] * proba[i, j]
+            if before:
+                mass_before = scores[j] - v[i] * p[j]
                 for a in range(A):
-                    out[i, j, a] = before < thresholds[g, j, a] or j == top
+                    out[i, j, a] = mass_before < thresholds[g, j, a] or j == top
             elif rule == KEEP_TOP:
                 for a in range(A):
                     out[i, j, a] = scores[j] <= max(thresholds[g, j, a], scores[top])
