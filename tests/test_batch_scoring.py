@@ -349,6 +349,34 @@ def test_a_line_that_is_not_plain_midway_switches_to_streaming(
     )
 
 
+def test_malformed_row_wins_over_the_bad_value_it_causes_even_late(
+    tmp_path, monkeypatch, models
+):
+    """A short row read as NaN makes the model refuse its chunk; the error
+    must still be the malformed row, however long the field check takes (a
+    check slower than the scoring, here by a delay, must not be cut short
+    by the scoring's error)."""
+    import time
+
+    from skrobust.batch._io import CsvReader
+
+    check = CsvReader.check_fields
+
+    def slow_check(self, stop=None):
+        time.sleep(0.5)
+        return check(self, stop)
+
+    monkeypatch.setattr(CsvReader, "check_fields", slow_check)
+    lines = [",".join(FEATURES), '"1",2,3,4,5']  # a quote: the streaming path
+    lines += ["1,2,3,4,5"] * 30 + ["1,2,3,4"] + ["1,2,3,4,5"] * 30
+    data = tmp_path / "late.csv"
+    data.write_text("\n".join(lines) + "\n")
+    model = models["RobustLinearSVC"]  # no imputer: it refuses NaN
+    with pytest.raises(ScoringError, match="line 33 has 4 fields"):
+        score_file(model, data, tmp_path / "out.csv", chunksize=10, progress=False)
+    assert _left_in(tmp_path) == [data.name]
+
+
 def test_columns_argument_skips_an_id_column(files, frame, models):
     X, _ = frame
     model = models["Pipeline"]

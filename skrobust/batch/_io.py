@@ -105,37 +105,33 @@ class CsvReader:
         this thread and :meth:`check_fields` runs in a thread beside it.
         """
         pd = import_pandas()
-        try:
-            with open(self.path, "rb") as raw, _decompressed(raw, self.path) as stream:
-                self._handle = raw  # its position gives the progress
-                self._size = os.fstat(raw.fileno()).st_size
-                plain = _PlainLines(stream, len(self.columns), self.chunksize)
-                for rows, block in plain:
-                    yield Chunk(rows, partial(self._parse, block, usecols))
-                if plain.rest is None:
-                    return
-                self._start_check()
-                rest = _Chained(plain.rest, stream)
-                header = (
-                    {"header": 0}
-                    if plain.at_header
-                    else {"header": None, "names": self.columns}
-                )
-                reader = pd.read_csv(
-                    rest, chunksize=self.chunksize, usecols=usecols, **header
-                )
-                with reader:
-                    while True:
-                        try:
-                            frame = next(reader)
-                        except StopIteration:
-                            return
-                        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-                            raise ScoringError(f"{self.path}: {exc}") from exc
-                        yield Chunk(len(frame), partial(_same, frame))
-        except BaseException:
-            self._stop.set()  # an error or an interrupt: end the check too
-            raise
+        with open(self.path, "rb") as raw, _decompressed(raw, self.path) as stream:
+            self._handle = raw  # its position gives the progress
+            self._size = os.fstat(raw.fileno()).st_size
+            plain = _PlainLines(stream, len(self.columns), self.chunksize)
+            for rows, block in plain:
+                yield Chunk(rows, partial(self._parse, block, usecols))
+            if plain.rest is None:
+                return
+            self._start_check()
+            rest = _Chained(plain.rest, stream)
+            header = (
+                {"header": 0}
+                if plain.at_header
+                else {"header": None, "names": self.columns}
+            )
+            reader = pd.read_csv(
+                rest, chunksize=self.chunksize, usecols=usecols, **header
+            )
+            with reader:
+                while True:
+                    try:
+                        frame = next(reader)
+                    except StopIteration:
+                        return
+                    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+                        raise ScoringError(f"{self.path}: {exc}") from exc
+                    yield Chunk(len(frame), partial(_same, frame))
 
     def _parse(self, block, usecols):
         pd = import_pandas()
@@ -150,6 +146,11 @@ class CsvReader:
         checker = ThreadPoolExecutor(1)
         self._check = checker.submit(self.check_fields, self._stop)
         checker.shutdown(wait=False)
+
+    def close(self):
+        """End a field check still running (the scoring stopped: an error or
+        an interrupt)."""
+        self._stop.set()
 
     def fraction(self):
         """Share of the file read so far, or None when unknown."""
@@ -429,6 +430,10 @@ class ParquetReader:
     def confirm_fields(self, wait=True):
         """Nothing to check: every row of a Parquet file has its schema's
         columns."""
+
+    def close(self):
+        """Release the file."""
+        self._file.close()
 
 
 def open_reader(path, chunksize):

@@ -300,6 +300,8 @@ def score_file(
     except BaseException:
         bar.abort()
         raise
+    finally:
+        reader.close()
     bar.update(rows, final=True)
     seconds = time.perf_counter() - start
     return ScoringSummary(rows, chunks, seconds, output, fmt, written)
